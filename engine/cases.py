@@ -1,0 +1,316 @@
+"""Case files: the documented facts of one request for authorization, as pydantic models.
+
+What a case does not state counts as "not documented". A regression case also carries the
+expected IMR outcome of each item. A file holds either one case or `cases:` (a list of small,
+named cases, usually sharing a base through a YAML anchor).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
+
+from engine.errors import EngineError, Location
+from engine.sources import Document, read_document, validate
+
+Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
+Score = Annotated[float, Field(ge=0, le=10, strict=True)]
+Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
+Quantity = Annotated[float, Field(gt=0, le=100_000, strict=True)]
+Weeks = Annotated[float, Field(ge=0, le=5_000, strict=True)]
+Level = Annotated[str, Field(pattern=r"^(C[1-8]|T(1[0-2]|[1-9])|L[1-5]|S[1-5])$")]
+Outcome = Literal["upheld", "overturned", "no_applicable_rule"]
+Side = Literal["left", "right", "both"]
+Region = Literal[
+    "cervical", "thoracic", "lumbar", "sacral", "shoulder", "elbow", "wrist", "hand", "hip",
+    "knee", "ankle", "foot", "head", "whole_body", "other",
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Patient(Model):
+    age: Optional[Annotated[int, Field(ge=14, le=110, strict=True)]] = None
+    sex: Optional[Literal["male", "female", "other"]] = None
+
+
+class LevelFinding(Model):
+    level: Optional[Level] = None
+    side: Optional[Side] = None
+
+
+class Exam(Model):
+    """The most recent physical examination (objective findings only)."""
+
+    date: Optional[dt.date] = None
+    documented_in: Optional[StrictStr] = None
+    sensory_loss: list[LevelFinding] = []
+    motor_deficit: list[LevelFinding] = []
+    reflex_loss: list[LevelFinding] = []
+    straight_leg_raise: Optional[Literal["positive", "negative"]] = None
+    spasm: Optional[StrictBool] = None
+    tenderness: Optional[StrictBool] = None
+    range_of_motion_reduced: Optional[StrictBool] = None
+    trigger_points: Optional[StrictBool] = None
+
+
+class Study(Model):
+    """An imaging or electrodiagnostic study and what it showed."""
+
+    kind: Literal["mri", "ct", "xray", "bone_scan", "myelogram", "emg", "ncs", "emg_ncs", "ultrasound"]
+    region: Region
+    date: Optional[dt.date] = None
+    documented_in: Optional[StrictStr] = None
+    findings: Optional[StrictStr] = None
+    nerve_root_levels: list[Level] = []
+    significant_pathology: Optional[StrictBool] = None
+
+
+class Pain(Model):
+    score: Optional[Score] = None
+    severity: Optional[Literal["mild", "moderate", "severe", "moderate_to_severe"]] = None
+    with_medication: Optional[Score] = None
+    without_medication: Optional[Score] = None
+    reported_relief_percent: Optional[Percent] = None
+    radiating: Optional[StrictBool] = None
+    neuropathic: Optional[StrictBool] = None
+    months: Optional[Weeks] = None
+    documented_in: Optional[StrictStr] = None
+
+
+class Function(Model):
+    work_status: Optional[Literal["full_duty", "modified_duty", "not_working", "retired"]] = None
+    adl_improved: Optional[StrictBool] = None
+    documented_in: Optional[StrictStr] = None
+
+
+class Response(Model):
+    """What the record attributes to one specific drug or treatment."""
+
+    pain_reduced: Optional[StrictBool] = None
+    pain_reduction_percent: Optional[Percent] = None
+    function_improved: Optional[StrictBool] = None
+    side_effects_reviewed: Optional[StrictBool] = None
+    aberrant_behavior: Optional[StrictBool] = None
+    medication_reduced: Optional[StrictBool] = None
+
+
+class Medication(Model):
+    drug: StrictStr
+    strength: Optional[StrictStr] = None
+    sig: Optional[StrictStr] = None
+    since: Optional[dt.date] = None
+    since_at_least: StrictBool = False
+    status: Literal["current", "past"] = "current"
+    stopped: Optional[dt.date] = None
+    pattern: Optional[Literal["regular", "intermittent", "as_needed"]] = None
+    response: Response = Response()
+    documented_in: Optional[StrictStr] = None
+
+
+class Procedure(Model):
+    """A prior procedure or course of therapy, with its documented result."""
+
+    service: StrictStr
+    date: Optional[dt.date] = None
+    region: Optional[Region] = None
+    levels: list[StrictStr] = []
+    visits: Optional[Count] = None
+    relief_percent: Optional[Percent] = None
+    relief_weeks: Optional[Weeks] = None
+    medication_reduced: Optional[StrictBool] = None
+    function_improved: Optional[StrictBool] = None
+    documented_in: Optional[StrictStr] = None
+
+
+class DrugScreen(Model):
+    date: Optional[dt.date] = None
+    consistent: StrictBool
+    addressed: Optional[StrictBool] = None
+    documented_in: Optional[StrictStr] = None
+
+
+class Monitoring(Model):
+    opioid_agreement: Optional[StrictBool] = None
+    single_prescriber: Optional[StrictBool] = None
+    drug_screens: list[DrugScreen] = []
+    documented_in: Optional[StrictStr] = None
+
+
+FactValue = StrictBool | Annotated[float, Field(strict=True)] | StrictStr
+
+
+class Item(Model):
+    """One requested treatment, as the provider wrote it plus any structured detail."""
+
+    id: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]] = None
+    request: Annotated[str, Field(min_length=1, max_length=300)]
+    name: Optional[StrictStr] = None
+    kind: Optional[Literal["drug", "service", "other"]] = None
+    strength: Optional[StrictStr] = None
+    quantity: Optional[Quantity] = None
+    sig: Optional[StrictStr] = None
+    units_per_day: Optional[Annotated[float, Field(gt=0, le=48, strict=True)]] = None
+    days_supply: Optional[Annotated[float, Field(gt=0, le=3650, strict=True)]] = None
+    retrospective: Optional[StrictBool] = None
+    region: Optional[Region] = None
+    side: Optional[Side] = None
+    levels: Optional[list[StrictStr]] = None
+    approach: Optional[Literal["interlaminar", "transforaminal", "caudal"]] = None
+    visits: Optional[Count] = None
+    frequency_per_week: Optional[Annotated[float, Field(gt=0, le=14, strict=True)]] = None
+    weeks: Optional[Weeks] = None
+    accompanies: Optional[StrictStr] = None
+    components: list[StrictStr] = []
+    justified_components: list[StrictStr] = []
+    documentation: dict[str, FactValue] = {}
+    documented_in: Optional[StrictStr] = None
+    expected: Optional[Outcome] = None
+    expected_unmet: list[StrictStr] = []
+
+
+class Case(Model):
+    """Everything the reviewer had: dates, findings, history, monitoring and the requests."""
+
+    id: Optional[StrictStr] = None
+    title: Optional[StrictStr] = None
+    source: Optional[StrictStr] = None
+    request_date: dt.date
+    injury_date: Optional[dt.date] = None
+    patient: Patient = Patient()
+    diagnoses: list[StrictStr] = []
+    regions: list[Region] = []
+    exam: Exam = Exam()
+    studies: list[Study] = []
+    pain: Pain = Pain()
+    function: Function = Function()
+    medications: list[Medication] = []
+    procedures: list[Procedure] = []
+    monitoring: Monitoring = Monitoring()
+    findings: dict[str, FactValue] = {}
+    sources: dict[str, StrictStr] = {}
+    items: Annotated[list[Item], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> "Case":
+        if self.injury_date and self.injury_date > self.request_date:
+            raise ValueError("injury_date is after request_date")
+        return self
+
+
+class CaseFile(Model):
+    """A file of small named cases (sqlfluff-style fixtures) for one rule or topic."""
+
+    rule: Optional[StrictStr] = None
+    description: Optional[StrictStr] = None
+    base: Optional[dict[str, Any]] = None
+    cases: Annotated[list[dict[str, Any]], Field(min_length=1)]
+
+
+class LoadedCase(BaseModel):
+    """A validated case plus where it came from (file, name, positions for errors)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    case: Case
+    path: str
+    name: str
+    doc: Document
+
+
+def load_cases(path: str | Path) -> list[LoadedCase]:
+    """Load a case file (one case or a `cases:` list); raise EngineError on any bad input."""
+    doc = read_document(path)
+    if not isinstance(doc.data, dict):
+        raise EngineError("a case file must be a mapping", doc.location(()))
+    if "cases" in doc.data:
+        validate(CaseFile, doc)
+        base = doc.data.get("base") or {}
+        base_positions = {k[1:]: v for k, v in doc.positions.items() if k[:1] == ("base",)}
+        out = []
+        for i, entry in enumerate(doc.data["cases"]):
+            sub = doc.sub(("cases", i))
+            data = merge(base, entry)
+            name = data.pop("name", None)
+            if not isinstance(name, str) or not name:
+                raise EngineError("each case needs a 'name'", doc.location(("cases", i, "name")))
+            positions = {**base_positions, **sub.positions}
+            merged = Document(doc.path, data, positions)
+            case = validate(Case, merged, prefix=("cases", i))
+            check_documented_facts(case, merged, prefix=("cases", i))
+            out.append(LoadedCase(case=case, path=doc.path, name=name, doc=merged))
+        _check_unique([c.name for c in out], doc, "cases")
+        return out
+    case = validate(Case, doc)
+    check_documented_facts(case, doc)
+    name = case.id or Path(doc.path).stem
+    return [LoadedCase(case=case, path=doc.path, name=name, doc=doc)]
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Deep-merge a case over the file's `base`; a null in the case removes the base value."""
+    out = dict(base)
+    for key, value in override.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def case_from_data(data: dict, name: str = "<input>") -> Case:
+    """Validate an in-memory case (quick entry, JSONL batch lines)."""
+    doc = Document(name, data, {(): 1})
+    case = validate(Case, doc)
+    check_documented_facts(case, doc)
+    return case
+
+
+def check_documented_facts(case: Case, doc: Document, prefix: tuple = ()) -> None:
+    """`findings:` and item `documentation:` may only name declared findings, with values of their type."""
+    from engine.facts import FACTS
+    from engine.sources import dotted, suggest
+
+    def check(namespace: str, values: dict, loc: tuple) -> None:
+        known = [n.split(".", 1)[1] for n in FACTS if n.startswith(namespace + ".")]
+        for key, value in values.items():
+            fact = FACTS.get(f"{namespace}.{key}")
+            where = Location(doc.path, doc.line_of(loc + (key,)), dotted(prefix + loc + (key,)))
+            if fact is None:
+                raise EngineError(f"unknown finding '{key}'{suggest(key, known)}", where)
+            if fact.type == "bool" and not isinstance(value, bool):
+                raise EngineError(f"expects true or false (got {value!r})", where)
+            if fact.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise EngineError(f"expects a number (got {value!r})", where)
+            if fact.type == "number" and not (0 <= value <= 100_000):
+                raise EngineError(f"value {value!r} is out of range", where)
+            if fact.type == "text" and (not isinstance(value, str) or (fact.values and value not in fact.values)):
+                raise EngineError(f"expects one of {', '.join(fact.values) or 'text'} (got {value!r})", where)
+
+    check("finding", case.findings, ("findings",))
+    for i, item in enumerate(case.items):
+        check("doc", item.documentation, ("items", i, "documentation"))
+
+
+def _check_unique(names: list[str], doc: Document, field: str) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise EngineError(f"duplicate case name '{name}'", doc.location((field, i, "name")))
+        seen.add(name)
+
+
+def item_ids(case: Case) -> list[str]:
+    """Stable item ids: the given id, else item-1, item-2, ..."""
+    return [item.id or f"item-{i + 1}" for i, item in enumerate(case.items)]
+
+
+def case_location(loaded: LoadedCase, loc: tuple) -> Location:
+    return loaded.doc.location(loc)

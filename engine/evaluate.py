@@ -1,0 +1,180 @@
+"""Evaluate one case: resolve each item, derive the facts its rules read, run them through
+durable_rules, and turn the firings into per-criterion results and an IMR outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from engine import compiler, conditions
+from engine.cases import Case, item_ids
+from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
+from engine.errors import EngineError, Location
+from engine.facts import FACTS, Context, compute
+from engine.host import get_host
+from engine.pack import RulePack
+from engine.requests import ResolvedItem, resolve_item
+from engine.rules import TIER_ORDER, Rule
+from engine.sources import Document, suggest
+
+
+@dataclass(frozen=True)
+class Compiled:
+    rule: Rule
+    ruleset: str
+    facts: tuple[str, ...]
+
+
+_COMPILED: dict[str, dict[str, Compiled]] = {}
+
+
+def compiled(pack: RulePack) -> dict[str, Compiled]:
+    """Compile the pack once per process and register its rulesets with the engine host."""
+    if pack.digest not in _COMPILED:
+        table = {r.rule.id: Compiled(r.rule, compiler.ruleset_name(r.rule), compiler.referenced_facts(r.rule))
+                 for r in pack.rules}
+        get_host().ensure({c.ruleset: compiler.compile_rule(c.rule) for c in table.values()})
+        _COMPILED[pack.digest] = table
+    return _COMPILED[pack.digest]
+
+
+def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:
+    """Read every requested item; check ids are unique and `accompanies` names another item."""
+    ids = item_ids(case)
+    where = (lambda loc: doc.location(loc)) if doc else (lambda loc: Location(name, 0, ".".join(map(str, loc))))
+    seen: set[str] = set()
+    out = []
+    for i, (item, item_id) in enumerate(zip(case.items, ids)):
+        if item_id in seen:
+            raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
+        seen.add(item_id)
+        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
+    for i, item in enumerate(out):
+        if item.accompanies is not None and item.accompanies not in seen:
+            raise EngineError(f"accompanies unknown item '{item.accompanies}'{suggest(item.accompanies, seen)}",
+                              where(("items", i, "accompanies")))
+        if item.accompanies == item.id:
+            raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
+    return out
+
+
+def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> CaseDecision:
+    """Decide every requested item of a case with the rules in force on its request date."""
+    table = compiled(pack)
+    resolved = resolve_items(case, pack, doc, name)
+    by_id = {r.id: (item, r) for item, r in zip(case.items, resolved)}
+    outcomes: dict[str, str] = {}
+    decisions: dict[str, ItemDecision] = {}
+    trace: list[str] = []
+    for item_id in _order(resolved, doc, name):
+        item, res = by_id[item_id]
+        ctx = Context(case, item, res, pack.vocab, outcomes)
+        decision = _decide(ctx, pack, table, trace)
+        outcomes[item_id] = decision.outcome
+        decisions[item_id] = decision
+    return CaseDecision(
+        case=case.id or name,
+        request_date=case.request_date.isoformat(),
+        items=[decisions[r.id] for r in resolved],
+        trace=trace,
+        pack=PackRef(name=pack.info.name, version=pack.info.version, digest=pack.digest),
+    )
+
+
+def _order(items: list[ResolvedItem], doc: Optional[Document], name: str) -> list[str]:
+    """Primary items first, then the services that accompany them (dependency order)."""
+    done: list[str] = []
+    pending = {i.id: i.accompanies for i in items}
+    while pending:
+        ready = [k for k, dep in pending.items() if dep is None or dep in done]
+        if not ready:
+            where = doc.location(("items",)) if doc else Location(name)
+            raise EngineError(f"items accompany each other in a cycle: {', '.join(sorted(pending))}", where)
+        for k in ready:
+            done.append(k)
+            del pending[k]
+    return done
+
+
+def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str]) -> ItemDecision:
+    res = ctx.resolved
+    rules = pack.candidates(res.kind, res.name, res.classes, res.category, ctx.request_date)
+    rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
+    results: list[RuleResult] = []
+    for rule in rules:
+        results.append(_run_rule(ctx, table[rule.id], trace))
+    applicable = {r.id for r in results if r.applicable}
+    for result in results:
+        rule = table[result.id].rule
+        for other in rule.supersedes:
+            for target in results:
+                if target.id == other and result.applicable and target.applicable:
+                    target.superseded_by = rule.id
+                    trace.append(f"{res.id}: {other} superseded by {rule.id}")
+    deciding = [r for r in results if r.applicable and r.superseded_by is None]
+    if not deciding:
+        outcome = "no_applicable_rule"
+        why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")
+        unmet: list[str] = []
+    else:
+        unmet = [f"{r.id}.{c.id}" for r in deciding for c in r.criteria if c.counts_against]
+        outcome = "upheld" if unmet else "overturned"
+        why = _summary(outcome, deciding)
+    del applicable
+    trace.append(f"{res.id}: outcome {outcome}")
+    return ItemDecision(
+        id=res.id, request=res.request, kind=res.kind, name=res.name, classes=list(res.classes),
+        accompanies=res.accompanies, outcome=outcome, unmet=unmet, rules=results,
+        assumptions=list(res.assumptions), summary=why,
+    )
+
+
+def _run_rule(ctx: Context, comp: Compiled, trace: list[str]) -> RuleResult:
+    rule = comp.rule
+    values = compute(ctx, comp.facts)
+    for fact_name in comp.facts:
+        trace.append(f"{ctx.resolved.id}: derived {fact_name} = {_show(values.get(fact_name))}")
+    fact = {conditions.key(k): v for k, v in values.items()}
+    fact.update(kind="eval", item=ctx.resolved.id)
+    fired = get_host().run(comp.ruleset, fact)
+    for action in fired:
+        if action != compiler.SEEN:
+            trace.append(f"{ctx.resolved.id}: {rule.id} fired {action}")
+    applicable = rule.when is None or compiler.APPLIES in fired
+    criteria = [_criterion(ctx, rule, crit, values, fired) for crit in rule.criteria] if applicable else []
+    return RuleResult(
+        id=rule.id, title=rule.title, tier=rule.tier, edition=rule.citation.edition, citation=str(rule.citation),
+        applicable=applicable, satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
+        criteria=criteria, alternatives=list(rule.alternatives),
+    )
+
+
+def _criterion(ctx: Context, rule: Rule, crit, values: dict, fired: list[str]) -> CriterionResult:
+    if f"{crit.id}.met" in fired:
+        status = "met"
+    elif f"{crit.id}.unmet" in fired:
+        status = "not_met"
+    else:
+        status = "not_documented"
+    counts = status == "not_met" or (status == "not_documented" and crit.if_undocumented == "unmet")
+    facts = [FactUse(name=n, value=values.get(n), documented=n in values, description=FACTS[n].description,
+                     source=ctx.source_of(FACTS[n]) if n in values else None)
+             for n in conditions.facts_of(crit.condition)]
+    return CriterionResult(
+        id=crit.id, statement=crit.statement, status=status, counts_against=counts, verified=crit.verified,
+        citation=str(rule.citation_for(crit)), condition=conditions.describe(crit.condition), facts=facts,
+        document=crit.document,
+    )
+
+
+def _summary(outcome: str, rules: list[RuleResult]) -> str:
+    if outcome == "overturned":
+        return "medically necessary: every criterion of " + ", ".join(r.id for r in rules) + " is met"
+    parts = [f"{r.id}.{c.id} {c.status.replace('_', ' ')}" for r in rules for c in r.criteria if c.counts_against]
+    return "not medically necessary: " + "; ".join(parts)
+
+
+def _show(value) -> str:
+    if value is None:
+        return "not documented"
+    return conditions._show(value)

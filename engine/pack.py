@@ -1,0 +1,116 @@
+"""The rule pack: every rule file, the vocabulary and the pack's version and content digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from engine.errors import EngineError
+from engine.rules import LoadedRule, PackInfo, Rule, load_rule
+from engine.sources import read_document, suggest, validate
+from engine.vocabulary import Vocabulary, load_vocabulary
+
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass
+class RulePack:
+    """Loaded, cross-checked rules with the vocabulary they are written against."""
+
+    root: str
+    info: PackInfo
+    rules: list[LoadedRule]
+    vocab: Vocabulary
+    vocab_files: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def by_id(self) -> dict[str, LoadedRule]:
+        return {r.rule.id: r for r in self.rules}
+
+    @cached_property
+    def digest(self) -> str:
+        """Content hash of every file the pack is made of (rules and vocabulary)."""
+        h = hashlib.sha256()
+        for name, sha in sorted(self.files().items()):
+            h.update(f"{name}\0{sha}\n".encode())
+        return h.hexdigest()
+
+    def files(self) -> dict[str, str]:
+        """Relative path -> sha256 of each rule and vocabulary file."""
+        out = {_rel(r.path, self.root): r.sha256 for r in self.rules}
+        out.update({_rel(p, self.root): sha for p, sha in self.vocab_files.items()})
+        return out
+
+    def candidates(self, kind: str, name: str, classes: tuple[str, ...], category: str | None,
+                   day: dt.date) -> list[Rule]:
+        """Rules naming this drug/service (directly or by class/category) in force on `day`."""
+        out = []
+        for loaded in self.rules:
+            rule = loaded.rule
+            target = rule.applies_to
+            if not rule.effective.covers(day):
+                continue
+            if kind == "drug" and (name in target.drugs or set(classes) & set(target.classes)):
+                out.append(rule)
+            elif kind == "service" and (name in target.services or (category and category in target.categories)):
+                out.append(rule)
+        return out
+
+
+def _rel(path: str, root: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def rule_files(root: str | Path) -> list[Path]:
+    root = Path(root)
+    return sorted(p for p in root.rglob("*.yaml") if "vocabulary" not in p.relative_to(root).parts
+                  and p.name != "pack.yaml")
+
+
+def load_pack(root: str | Path | None = None) -> RulePack:
+    """Load every rule under `root` (default: the repository's rules/) and cross-check them."""
+    root = Path(root) if root else DEFAULT_RULES
+    if not root.is_dir():
+        raise EngineError(f"rules folder not found: {root}")
+    info_path = root / "pack.yaml"
+    if not info_path.is_file():
+        raise EngineError(f"{info_path}: missing pack.yaml (name and version of the rule pack)")
+    info = validate(PackInfo, read_document(info_path))
+    vocab = load_vocabulary(root / "vocabulary")
+    vocab_files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+                   for p in sorted((root / "vocabulary").glob("*.yaml"))}
+    rules = [load_rule(p) for p in rule_files(root)]
+    pack = RulePack(str(root), info, rules, vocab, vocab_files)
+    check_pack(pack)
+    return pack
+
+
+def check_pack(pack: RulePack) -> None:
+    """Cross-file checks that make a pack unusable: duplicate ids, unknown names."""
+    seen: dict[str, str] = {}
+    for loaded in pack.rules:
+        rule, doc = loaded.rule, loaded.doc
+        if rule.id in seen:
+            raise EngineError(f"rule id '{rule.id}' is also used by {seen[rule.id]}", doc.location(("id",)))
+        seen[rule.id] = loaded.path
+        target = rule.applies_to
+        classes = {c for d in pack.vocab.drugs.values() for c in d.classes}
+        categories = {s.category for s in pack.vocab.services.values()}
+        for field_name, names, known in (("drugs", target.drugs, pack.vocab.drugs), ("classes", target.classes, classes),
+                                         ("services", target.services, pack.vocab.services),
+                                         ("categories", target.categories, categories)):
+            for j, name in enumerate(names):
+                if name not in known:
+                    raise EngineError(f"unknown {field_name[:-1] if field_name != 'classes' else 'class'} '{name}'"
+                                      f"{suggest(name, known)}", doc.location(("applies_to", field_name, j)))
+    for loaded in pack.rules:
+        for j, other in enumerate(loaded.rule.supersedes):
+            if other not in seen:
+                raise EngineError(f"supersedes unknown rule '{other}'{suggest(other, seen)}",
+                                  loaded.doc.location(("supersedes", j)))

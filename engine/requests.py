@@ -1,0 +1,240 @@
+"""Read a request as a provider writes it ("Retro Norco 10/325mg #90", "PT 2x6 lumbar",
+"LESI L4-5 under fluoro") into a resolved item: canonical term, quantity, dosing, levels."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.cases import Item
+from engine.errors import EngineError, Location
+from engine.vocabulary import Term, Vocabulary
+
+_SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
+_LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
+_QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
+_STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
+_FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
+_VISITS = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
+_REGIONS = {
+    "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
+    "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
+    "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
+}
+_PER_DAY = {"qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1,
+            "bid": 2, "twice": 2, "tid": 3, "qid": 4}
+
+
+class ResolvedItem(BaseModel):
+    """A requested item after reading its text: every field rules may need, with assumptions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    request: str
+    kind: str
+    name: str
+    classes: tuple[str, ...] = ()
+    category: Optional[str] = None
+    strength_mg: Optional[float] = None
+    quantity: Optional[float] = None
+    units_per_day: Optional[float] = None
+    days_supply: Optional[float] = None
+    as_needed: bool = False
+    retrospective: bool = False
+    region: Optional[str] = None
+    levels_count: Optional[int] = None
+    approach: Optional[str] = None
+    visits: Optional[float] = None
+    frequency_per_week: Optional[float] = None
+    weeks: Optional[float] = None
+    accompanies: Optional[str] = None
+    assumptions: tuple[str, ...] = ()
+
+
+def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -> ResolvedItem:
+    """Combine explicit fields with what the request text says; explicit fields win."""
+    term = _term(item, vocab, where)
+    text = item.request
+    notes: list[str] = []
+    quantity = item.quantity if item.quantity is not None else _number(_QTY, text)
+    strength = item.strength or _first(_STRENGTH, text)
+    freq = _FREQ.search(text) if term and term.kind == "service" else None
+    frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
+    weeks = item.weeks or (float(freq.group(2)) if freq else None)
+    visits = item.visits if item.visits is not None else _visits(text, term, frequency, weeks, quantity)
+    units, as_needed = _units_per_day(item, term, vocab, notes)
+    days = item.days_supply
+    if days is None and quantity is not None and units:
+        days = round(quantity / units, 2)
+    levels = item.levels if item.levels is not None else _levels_text(text)
+    return ResolvedItem(
+        id=item_id,
+        request=text,
+        kind=term.kind if term else "other",
+        name=term.name if term else (item.name or text),
+        classes=term.classes if term else (),
+        category=term.category if term else None,
+        strength_mg=_strength_mg(strength),
+        quantity=quantity,
+        units_per_day=units,
+        days_supply=days,
+        as_needed=as_needed,
+        retrospective=item.retrospective if item.retrospective is not None else bool(re.match(r"\s*retro", text, re.I)),
+        region=item.region or _region(text, levels),
+        levels_count=count_levels(levels) if levels else None,
+        approach=item.approach or _approach(text),
+        visits=visits,
+        frequency_per_week=frequency,
+        weeks=weeks,
+        accompanies=item.accompanies,
+        assumptions=tuple(notes),
+    )
+
+
+def _term(item: Item, vocab: Vocabulary, where: Location) -> Optional[Term]:
+    if item.kind == "other":
+        return None
+    if item.name:
+        term = vocab.resolve(item.name)
+        if term is None:
+            raise EngineError(f"unknown drug or service '{item.name}'{vocab.suggestion(item.name)}", _at(where, "name"))
+    else:
+        term = vocab.find(item.request)
+        if term is None:
+            raise EngineError(
+                f"no known drug or service in '{item.request}'{vocab.suggestion(item.request)};"
+                " add it to rules/vocabulary or set kind: other",
+                _at(where, "request"),
+            )
+    if item.kind and item.kind != term.kind:
+        raise EngineError(f"'{term.name}' is a {term.kind}, not a {item.kind}", _at(where, "kind"))
+    return term
+
+
+def _at(where: Location, field: str) -> Location:
+    return Location(where.file, where.line, f"{where.field}.{field}" if where.field else field)
+
+
+def _number(pattern: re.Pattern, text: str) -> Optional[float]:
+    match = pattern.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _first(pattern: re.Pattern, text: str) -> Optional[str]:
+    match = pattern.search(text)
+    return match.group(0) if match else None
+
+
+def _strength_mg(strength: Optional[str]) -> Optional[float]:
+    """Milligrams of the first ingredient ("10/325mg" -> 10; "50 mcg" -> 0.05)."""
+    if not strength:
+        return None
+    match = re.match(r"\s*(\d+(?:\.\d+)?)", strength)
+    if not match:
+        return None
+    value = float(match.group(1))
+    unit = re.search(r"(mcg|mg|g)\b", strength, re.I)
+    if unit and unit.group(1).lower() == "mcg":
+        value /= 1000
+    elif unit and unit.group(1).lower() == "g":
+        value *= 1000
+    return value
+
+
+def parse_sig(sig: str) -> tuple[Optional[float], bool]:
+    """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn")."""
+    text = sig.lower()
+    as_needed = "prn" in text or "as needed" in text
+    dose = re.match(r"\s*(?:take\s+)?(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?", text)
+    units = float(dose.group(2) or dose.group(1)) if dose else 1.0
+    every = re.search(r"\bq\s*(\d+)(?:\s*-\s*(\d+))?\s*h", text)
+    if every:
+        return units * 24 / float(every.group(1)), as_needed
+    times = re.search(r"(\d+)\s*(?:x|times)\s*(?:a|per|/)\s*day", text)
+    if times:
+        return units * float(times.group(1)), as_needed
+    for word, per_day in _PER_DAY.items():
+        if re.search(rf"\b{word}\b", text):
+            return units * per_day, as_needed
+    return None, as_needed
+
+
+def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> tuple[Optional[float], bool]:
+    """Units a day from explicit field, else the sig, else the drug's typical dosing (flagged)."""
+    as_needed = bool(item.sig and re.search(r"\bprn\b|as needed", item.sig, re.I))
+    if item.units_per_day is not None:
+        return item.units_per_day, as_needed
+    if item.sig:
+        units, as_needed = parse_sig(item.sig)
+        if units:
+            return units, as_needed
+    if term is None or term.kind != "drug":
+        return None, as_needed
+    typical = vocab.drugs[term.name].typical_units_per_day
+    if typical is None or (item.quantity is None and not _QTY.search(item.request)):
+        return None, as_needed
+    why = f"sig '{item.sig}' gives no daily count" if item.sig else "no sig stated"
+    notes.append(f"{why}: assumed typical dosing of {typical:g} a day for {term.name}")
+    return typical, as_needed
+
+
+def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: Optional[float], quantity: Optional[float]) -> Optional[float]:
+    if not term or term.kind != "service":
+        return None
+    if frequency and weeks:
+        return frequency * weeks
+    match = _VISITS.search(text)
+    if match:
+        return float(match.group(1) or match.group(2))
+    if quantity is not None and term.category in ("therapy", "program"):
+        return quantity
+    return None
+
+
+def _levels_text(text: str) -> list[str]:
+    return [m.group(0) for m in _LEVEL.finditer(text)]
+
+
+def count_levels(levels: list[str]) -> int:
+    """Motion segments named: 'L4-5' is one, 'L4-S1' two; a bare 'L5' counts one."""
+    total = 0
+    for level in levels:
+        match = _LEVEL.search(level)
+        if not match:
+            total += 1
+            continue
+        top = f"{match.group(1).upper()}{int(match.group(2))}"
+        bottom = f"{(match.group(3) or match.group(1)).upper()}{int(match.group(4))}"
+        if top in _SPINE and bottom in _SPINE:
+            total += max(1, abs(_SPINE.index(bottom) - _SPINE.index(top)))
+        else:
+            total += 1
+    return total
+
+
+def _region(text: str, levels: list[str]) -> Optional[str]:
+    lowered = text.lower()
+    for word, region in _REGIONS.items():
+        if word in lowered:
+            return region
+    if levels:
+        return {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}[levels[0].strip()[0].upper()]
+    if re.search(r"\blesi\b", lowered):
+        return "lumbar"
+    if re.search(r"\bcesi\b", lowered):
+        return "cervical"
+    return None
+
+
+def _approach(text: str) -> Optional[str]:
+    lowered = text.lower()
+    if "transforaminal" in lowered or "tfesi" in lowered or re.search(r"\btf\b", lowered):
+        return "transforaminal"
+    if "interlaminar" in lowered or re.search(r"\bilesi\b", lowered):
+        return "interlaminar"
+    if "caudal" in lowered:
+        return "caudal"
+    return None

@@ -1,0 +1,279 @@
+"""Strict YAML/JSON reading with source positions, so every error can name its line.
+
+Safe loader only; duplicate keys are refused; only `true`/`false` are booleans (YAML 1.1's
+`yes`/`no`/`on`/`off` stay strings and then fail validation loudly).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from engine.errors import EngineError, Location
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader with YAML 1.2 booleans."""
+
+
+StrictLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
+}
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+Positions = dict[tuple, int]
+
+
+class Document:
+    """Parsed data plus the line of every mapping key / sequence item, keyed by path."""
+
+    def __init__(self, path: str, data: Any, positions: Positions):
+        self.path = path
+        self.data = data
+        self.positions = positions
+
+    def line_of(self, loc: Iterable[Any]) -> int:
+        """Line of the deepest known prefix of `loc` (pydantic error locations fit here)."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return self.positions.get((), 1)
+
+    def location(self, loc: Iterable[Any]) -> Location:
+        loc = tuple(loc)
+        return Location(self.path, self.line_of(loc), dotted(loc))
+
+    def sub(self, prefix: tuple) -> "Document":
+        """A view of one sub-tree (e.g. one case in a file of cases) with the same lines."""
+        n = len(prefix)
+        positions = {k[n:]: v for k, v in self.positions.items() if k[:n] == prefix}
+        data = self.data
+        for key in prefix:
+            data = data[key]
+        return Document(self.path, data, positions)
+
+
+def dotted(loc: Iterable[Any]) -> str:
+    """('items', 0, 'quantity') -> 'items[0].quantity'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_document(path: str | Path) -> Document:
+    """Read one YAML or JSON file; raise EngineError with a line for any syntax problem."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise EngineError(f"cannot read file: {exc.strerror or exc}", Location(name)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise EngineError(
+            f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}", Location(name, 1)
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EngineError("file is not valid UTF-8 text", Location(name, line)) from None
+    return parse_text(text, name)
+
+
+def parse_text(text: str, name: str) -> Document:
+    """Parse YAML (JSON is a subset) text into a Document."""
+    try:
+        node = yaml.compose(text, Loader=StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise EngineError(f"YAML syntax error: {problem}", Location(name, line)) from None
+    except yaml.YAMLError as exc:
+        raise EngineError(f"YAML error: {exc}", Location(name, 1)) from None
+    except RecursionError:
+        raise EngineError("YAML nesting is too deep", Location(name, 1)) from None
+    if node is None:
+        raise EngineError("file is empty", Location(name, 1))
+    builder = _Builder(name, text.splitlines())
+    data = builder.build(node, (), 0)
+    return Document(name, data, builder.positions)
+
+
+class _Builder:
+    """Turn a composed node tree into plain data, recording positions and refusing traps."""
+
+    def __init__(self, name: str, lines: list[str]):
+        self.name = name
+        self.lines = lines
+        self.positions: Positions = {}
+        self.count = 0
+        self.scalar_loader = StrictLoader("")
+
+    def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
+        self.count += 1
+        line = node.start_mark.line + 1
+        if self.count > MAX_NODES:
+            raise EngineError(
+                f"document expands to more than {MAX_NODES:,} values (alias bomb?)",
+                Location(self.name, line),
+            )
+        if depth > MAX_DEPTH:
+            raise EngineError(f"nesting deeper than {MAX_DEPTH} levels", Location(self.name, line))
+        self.positions.setdefault(path, line)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        self._refuse_hidden_quantity(node, path)
+        try:
+            return self.scalar_loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise EngineError(f"bad value: {exc}", Location(self.name, line, dotted(path))) from None
+        except ValueError as exc:
+            raise EngineError(f"bad value: {exc}", Location(self.name, line, dotted(path))) from None
+
+    def _refuse_hidden_quantity(self, node: yaml.Node, path: tuple) -> None:
+        """`request: Soma #60` silently drops '#60' as a YAML comment; make that an error."""
+        if not isinstance(node, yaml.ScalarNode) or node.style not in (None, ""):
+            return
+        end = node.end_mark
+        if end.line >= len(self.lines):
+            return
+        rest = self.lines[end.line][end.column:]
+        if re.match(r"\s+#\s*\d", rest):
+            raise EngineError(
+                f"'{rest.strip()}' after the value is read as a YAML comment; put the whole value in quotes",
+                Location(self.name, end.line + 1, dotted(path)),
+            )
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:
+        out: dict = {}
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                for source in _merge_sources(value_node):
+                    base = self.build(source, path, depth + 1)
+                    if not isinstance(base, dict):
+                        raise EngineError(
+                            "merge key '<<' needs a mapping",
+                            Location(self.name, key_node.start_mark.line + 1, dotted(path)),
+                        )
+                    merged.update({k: v for k, v in base.items() if k not in merged})
+                continue
+            key = self.build(key_node, path, depth + 1)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise EngineError(
+                    f"mapping keys must be text, not {type(key).__name__}",
+                    Location(self.name, key_node.start_mark.line + 1, dotted(path)),
+                )
+            if key in out:
+                raise EngineError(
+                    f"duplicate key '{key}'",
+                    Location(self.name, key_node.start_mark.line + 1, dotted(path + (key,))),
+                )
+            self.positions[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = self.build(value_node, path + (key,), depth + 1)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+
+def _merge_sources(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return [node]
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' or '' — used for every unknown name."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def pydantic_error(doc: Document, exc: Exception, prefix: tuple = ()) -> EngineError:
+    """First pydantic validation error as one EngineError with file, line and field."""
+    errors = exc.errors()  # type: ignore[attr-defined]
+    first = errors[0]
+    loc = tuple(p for p in first["loc"] if not _is_union_tag(p))
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        allowed = _allowed_fields(exc, first)
+        message = f"unknown field '{loc[-1]}'{suggest(str(loc[-1]), allowed)}"
+        loc = parent + (loc[-1],)
+    elif "input" in first and first["type"] not in ("missing",):
+        shown = repr(first["input"])
+        if len(shown) < 60:
+            message += f" (got {shown})"
+    if len(errors) > 1:
+        message += f" [+{len(errors) - 1} more]"
+    return EngineError(message, Location(doc.path, doc.line_of(loc), dotted(prefix + loc)))
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part.startswith("function-") or part in {"str", "int", "float", "bool", "list[str]", "date"})
+
+
+def _allowed_fields(exc: Any, error: dict) -> list[str]:
+    """Field names allowed next to an unknown one, for the 'did you mean' hint."""
+    model = getattr(exc, "_ur_model", None)
+    if model is None:
+        return []
+    target = model
+    for part in error["loc"][:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(target, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        target = _model_of(field.annotation)
+        if target is None:
+            return []
+    return list(getattr(target, "model_fields", {}))
+
+
+def _model_of(annotation: Any) -> Any:
+    from typing import get_args
+
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate(model: Any, doc: Document, prefix: tuple = (), context: dict | None = None) -> Any:
+    """model.model_validate(doc.data) with errors turned into EngineError."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(doc.data, context=context)
+    except ValidationError as exc:
+        exc._ur_model = model  # type: ignore[attr-defined]
+        raise pydantic_error(doc, exc, prefix) from None
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)

@@ -1,0 +1,143 @@
+"""The vocabulary: drug and service names as providers write them, mapped to canonical terms.
+
+Data lives in `rules/vocabulary/*.yaml`; this module validates it and answers lookups.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from engine.errors import EngineError
+from engine.sources import read_document, suggest, validate
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_/+-]*$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Drug(Model):
+    """A drug by its generic name, with the brand names and classes rules refer to."""
+
+    name: Name
+    synonyms: list[StrictStr] = []
+    classes: list[Name] = []
+    typical_units_per_day: Optional[Annotated[float, Field(gt=0, le=24)]] = None
+    mme_per_mg: Optional[Annotated[float, Field(gt=0, le=1000)]] = None
+    route: Literal["oral", "topical", "transdermal", "injection", "other"] = "oral"
+    note: Optional[StrictStr] = None
+
+
+class Service(Model):
+    """A procedure, test, visit, therapy, device or program."""
+
+    name: Name
+    synonyms: list[StrictStr] = []
+    category: Literal[
+        "procedure", "associated_service", "imaging", "diagnostic", "lab", "visit",
+        "therapy", "device", "program", "supply", "other",
+    ]
+    region: Optional[StrictStr] = None
+    note: Optional[StrictStr] = None
+
+
+class VocabularyFile(Model):
+    drugs: list[Drug] = []
+    services: list[Service] = []
+
+
+class Term(BaseModel):
+    """What a name resolved to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["drug", "service"]
+    name: str
+    classes: tuple[str, ...] = ()
+    category: Optional[str] = None
+
+
+class Vocabulary:
+    """All known names; `find` scans request text, `resolve` checks one name."""
+
+    def __init__(self, drugs: list[Drug], services: list[Service]):
+        self.drugs = {d.name: d for d in drugs}
+        self.services = {s.name: s for s in services}
+        self.index: dict[str, Term] = {}
+        for d in drugs:
+            term = Term(kind="drug", name=d.name, classes=tuple(d.classes))
+            for word in [d.name, *d.synonyms]:
+                self.index[normalise(word)] = term
+        for s in services:
+            term = Term(kind="service", name=s.name, category=s.category)
+            for word in [s.name, s.name.replace("_", " "), *s.synonyms]:
+                self.index[normalise(word)] = term
+        self._pattern = re.compile(
+            r"(?<![a-z0-9])("
+            + "|".join(re.escape(k) for k in sorted(self.index, key=len, reverse=True))
+            + r")(?![a-z0-9])"
+        )
+
+    def resolve(self, name: str) -> Optional[Term]:
+        return self.index.get(normalise(name))
+
+    def find(self, text: str) -> Optional[Term]:
+        """The first known name in free text ("Retro Norco 10/325mg #90" -> hydrocodone...)."""
+        match = self._pattern.search(normalise(text))
+        return self.index[match.group(1)] if match else None
+
+    def suggestion(self, text: str) -> str:
+        words = normalise(text).split()
+        candidates = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + 4, len(words) + 1))]
+        for cand in sorted(candidates, key=len, reverse=True):
+            hint = suggest(cand, self.index)
+            if hint:
+                return hint
+        return ""
+
+    def term_for_drug(self, name: str) -> Optional[Drug]:
+        term = self.resolve(name) or self.find(name)
+        return self.drugs.get(term.name) if term and term.kind == "drug" else None
+
+    def classes_of(self, name: str) -> tuple[str, ...]:
+        drug = self.term_for_drug(name)
+        return tuple(drug.classes) if drug else ()
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("_", " ")
+    text = re.sub(r"[®™]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def load_vocabulary(folder: str | Path) -> Vocabulary:
+    """Read every vocabulary file; duplicate names across files are an error."""
+    drugs: list[Drug] = []
+    services: list[Service] = []
+    seen: dict[str, str] = {}
+    files = sorted(Path(folder).glob("*.yaml"))
+    if not files:
+        raise EngineError(f"no vocabulary files in {folder}")
+    for path in files:
+        doc = read_document(path)
+        vocab = validate(VocabularyFile, doc)
+        for group, entries in (("drugs", vocab.drugs), ("services", vocab.services)):
+            for i, entry in enumerate(entries):
+                for word in [entry.name, *entry.synonyms]:
+                    key = normalise(word)
+                    where = f"{path}:{doc.line_of((group, i))}"
+                    if key in seen and seen[key] != entry.name:
+                        raise EngineError(
+                            f"name '{word}' already means '{seen[key]}'",
+                            doc.location((group, i, "synonyms")),
+                        )
+                    seen[key] = entry.name
+                del where
+        drugs.extend(vocab.drugs)
+        services.extend(vocab.services)
+    return Vocabulary(drugs, services)
