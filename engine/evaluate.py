@@ -156,7 +156,7 @@ def _criterion(ctx: Context, rule: Rule, crit, values: dict, fired: list[str]) -
         status = "not_met"
     else:
         status = "not_documented"
-    counts = status == "not_met" or (status == "not_documented" and crit.if_undocumented == "unmet")
+    counts = status != "met"
     facts = [FactUse(name=n, value=values.get(n), documented=n in values, description=FACTS[n].description,
                      source=ctx.source_of(FACTS[n]) if n in values else None)
              for n in conditions.facts_of(crit.condition)]

@@ -91,7 +91,6 @@ class Criterion(Model):
     verified: Verification
     document: Annotated[str, Field(min_length=10)]
     cite: Optional[CiteOverride] = None
-    if_undocumented: Literal["unmet", "met"] = "unmet"
 
 
 class Effective(Model):

@@ -1,0 +1,116 @@
+"""Core commands: explain, check, test, validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format,
+                               fail, load_rules, one_case)
+from engine.errors import EngineError, EngineFault
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+    only: Annotated[Optional[str], typer.Option("--only", help="'unmet' shows only what decided the outcome.")] = None,
+) -> None:
+    """For auditors: every criterion per item, with its status, facts, sources and citation."""
+    try:
+        check_format(fmt, ("text", "json"))
+        if only not in (None, "unmet"):
+            raise EngineError(f"--only takes 'unmet' (got '{only}')")
+        from engine.evaluate import evaluate
+        from engine.explain import render_explanation
+
+        loaded = one_case(file)
+        decision = evaluate(loaded.case, load_rules(rules), loaded.doc, loaded.name)
+    except (EngineError, EngineFault) as exc:
+        fail(exc)
+    if fmt == "json":
+        typer.echo(decision.model_dump_json(indent=2))
+    else:
+        typer.echo(render_explanation(decision, only_unmet=only == "unmet"))
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="A proposed request (case file without expected outcomes).")],
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+) -> None:
+    """For a provider's office: likely outcome per item and the documentation to add."""
+    try:
+        check_format(fmt, ("text", "json"))
+        from engine.evaluate import evaluate
+        from engine.explain import render_checklist
+
+        loaded = one_case(file)
+        decision = evaluate(loaded.case, load_rules(rules), loaded.doc, loaded.name)
+    except (EngineError, EngineFault) as exc:
+        fail(exc)
+    typer.echo(decision.model_dump_json(indent=2) if fmt == "json" else render_checklist(decision), nl=fmt == "json")
+    denied = any(item.outcome != "overturned" for item in decision.items)
+    raise typer.Exit(EXIT_FAIL if denied else EXIT_OK)
+
+
+@app.command("test")
+def test_cmd(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+) -> None:
+    """For rule maintainers: run regression cases and compare each item with its expected outcome."""
+    from engine.regression import run, summary
+
+    try:
+        check_format(fmt, ("text", "json"))
+        pack = load_rules(rules)
+        results = []
+        for result in run(paths or [Path("cases")], pack):
+            results.append(result)
+            if fmt == "text":
+                label = f"{result.case}::{result.name}::{result.item}"
+                detail = f"  ({result.message})" if result.message else ""
+                typer.echo(f"{result.status.upper():5} {label}{detail}")
+    except EngineError as exc:
+        fail(exc)
+    counts = summary(results)
+    if fmt == "json":
+        typer.echo(json.dumps({"summary": counts, "results": [r.model_dump() for r in results]}, indent=2))
+    else:
+        extra = f", {counts['errors']} errors" if counts["errors"] else ""
+        typer.echo(f"{counts['passed']} passed, {counts['failed']} failed{extra}")
+    if counts["total"] == 0:
+        typer.echo("error: no regression cases found", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if counts["errors"]:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(EXIT_FAIL if counts["failed"] else EXIT_OK)
+
+
+@app.command()
+def validate(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Validate the rule pack and case files without evaluating them."""
+    from engine.cases import load_cases
+    from engine.evaluate import resolve_items
+    from engine.regression import case_files
+
+    try:
+        pack = load_rules(rules)
+        count = 0
+        for path in case_files(paths or [Path("cases")]):
+            for loaded in load_cases(path):
+                resolve_items(loaded.case, pack, loaded.doc, loaded.name)
+                count += 1
+    except EngineError as exc:
+        fail(exc)
+    typer.echo(f"ok: {len(pack.rules)} rules, {count} cases")

@@ -1,0 +1,92 @@
+"""Run regression cases against their expected IMR outcomes (PASS / FAIL / ERROR per item)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, Optional
+
+from pydantic import BaseModel
+
+from engine.cases import load_cases
+from engine.errors import EngineError, EngineFault
+from engine.pack import RulePack
+
+Status = Literal["pass", "fail", "error"]
+
+
+class ItemResult(BaseModel):
+    """One item of one case compared with its expected outcome."""
+
+    case: str
+    name: str
+    item: str
+    expected: Optional[str] = None
+    actual: Optional[str] = None
+    status: Status
+    missing_unmet: list[str] = []
+    message: str = ""
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Every case file under the given files or folders, in a stable order."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".json")))
+        elif path.exists():
+            out.append(path)
+        else:
+            raise EngineError(f"no such file or folder: {path}")
+    return out
+
+
+def run(paths: Iterable[str | Path], pack: RulePack) -> Iterator[ItemResult]:
+    """Evaluate every case with expected outcomes; yield one result per item (streamed)."""
+    from engine.evaluate import evaluate
+
+    for path in case_files(paths):
+        try:
+            loaded_cases = load_cases(path)
+        except EngineError as exc:
+            yield ItemResult(case=str(path), name="-", item="-", status="error", message=str(exc))
+            continue
+        for loaded in loaded_cases:
+            expected = {i: item for i, item in enumerate(loaded.case.items) if item.expected}
+            if not expected:
+                yield ItemResult(case=str(path), name=loaded.name, item="-", status="error",
+                                 message=f"{loaded.doc.location(('items',))}: no item states an expected outcome")
+                continue
+            try:
+                decision = evaluate(loaded.case, pack, loaded.doc, loaded.name)
+            except (EngineError, EngineFault) as exc:
+                yield ItemResult(case=str(path), name=loaded.name, item="-", status="error", message=str(exc))
+                continue
+            for i, item in expected.items():
+                actual = decision.items[i]
+                missing = [c for c in item.expected_unmet if c not in actual.unmet]
+                ok = actual.outcome == item.expected and not missing
+                message = "" if ok else _why(item.expected, actual.outcome, missing, actual.unmet)
+                yield ItemResult(case=str(path), name=loaded.name, item=actual.id, expected=item.expected,
+                                 actual=actual.outcome, status="pass" if ok else "fail", missing_unmet=missing,
+                                 message=message)
+
+
+def _why(expected: str, actual: str, missing: list[str], unmet: list[str]) -> str:
+    parts = []
+    if expected != actual:
+        parts.append(f"expected {expected}, got {actual}")
+        if unmet:
+            parts.append("unmet: " + ", ".join(unmet))
+    if missing:
+        parts.append("expected unmet but not found: " + ", ".join(missing))
+    return "; ".join(parts)
+
+
+def summary(results: list[ItemResult]) -> dict[str, int]:
+    return {
+        "passed": sum(r.status == "pass" for r in results),
+        "failed": sum(r.status == "fail" for r in results),
+        "errors": sum(r.status == "error" for r in results),
+        "total": len(results),
+    }

@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled rule pack (loaded once) and helpers to build and decide cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.cases import case_from_data
+from engine.pack import load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pack():
+    return load_pack()
+
+
+@pytest.fixture(scope="session")
+def decide(pack):
+    """decide(case_dict) -> CaseDecision, through the real engine."""
+    from engine.evaluate import evaluate
+
+    def run(data: dict):
+        return evaluate(case_from_data(data), pack)
+
+    return run
