@@ -58,8 +58,12 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
     return out
 
 
-def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> CaseDecision:
-    """Decide every requested item of a case with the rules in force on its request date."""
+def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>",
+             overrides: Optional[dict[str, dict]] = None) -> CaseDecision:
+    """Decide every requested item of a case with the rules in force on its request date.
+
+    `overrides` (item id -> {fact: value}) replaces derived fact values for one item; `ur check`
+    uses it to re-evaluate "what if this were documented" through the real engine."""
     table = compiled(pack)
     resolved = resolve_items(case, pack, doc, name)
     by_id = {r.id: (item, r) for item, r in zip(case.items, resolved)}
@@ -69,7 +73,7 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     for item_id in _order(resolved, doc, name):
         item, res = by_id[item_id]
         ctx = Context(case, item, res, pack.vocab, outcomes)
-        decision = _decide(ctx, pack, table, trace)
+        decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id))
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
     return CaseDecision(
@@ -96,13 +100,14 @@ def _order(items: list[ResolvedItem], doc: Optional[Document], name: str) -> lis
     return done
 
 
-def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str]) -> ItemDecision:
+def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
+            extra: Optional[dict] = None) -> ItemDecision:
     res = ctx.resolved
     rules = pack.candidates(res.kind, res.name, res.classes, res.category, ctx.request_date)
     rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
     results: list[RuleResult] = []
     for rule in rules:
-        results.append(_run_rule(ctx, table[rule.id], trace))
+        results.append(_run_rule(ctx, table[rule.id], trace, extra))
     applicable = {r.id for r in results if r.applicable}
     for result in results:
         rule = table[result.id].rule
@@ -129,9 +134,10 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     )
 
 
-def _run_rule(ctx: Context, comp: Compiled, trace: list[str]) -> RuleResult:
+def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None) -> RuleResult:
     rule = comp.rule
     values = compute(ctx, comp.facts)
+    values.update({k: v for k, v in (extra or {}).items() if k in comp.facts})
     for fact_name in comp.facts:
         trace.append(f"{ctx.resolved.id}: derived {fact_name} = {_show(values.get(fact_name))}")
     fact = {conditions.key(k): v for k, v in values.items()}
