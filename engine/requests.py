@@ -16,6 +16,7 @@ _SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
 _QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
 _STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
+_BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
 _FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
 _VISITS = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
 _REGIONS = {
@@ -61,6 +62,8 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     notes: list[str] = []
     quantity = item.quantity if item.quantity is not None else _number(_QTY, text)
     strength = item.strength or _first(_STRENGTH, text)
+    if strength is None and term is not None and term.kind == "drug":
+        strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
     freq = _FREQ.search(text) if term and term.kind == "service" else None
     frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
     weeks = item.weeks or (float(freq.group(2)) if freq else None)

@@ -1,0 +1,92 @@
+"""Requests as providers write them are read into quantity, dosing, levels and visits."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.cases import Item
+from engine.errors import EngineError, Location
+from engine.requests import count_levels, parse_sig, resolve_item
+
+
+def resolve(pack, request: str, **fields):
+    return resolve_item(Item(request=request, **fields), "x", pack.vocab, Location("t.yaml", 1, "items[0]"))
+
+
+@pytest.mark.parametrize("request_text,name,qty,mg", [
+    ("Norco 10/325 #90", "hydrocodone/acetaminophen", 90, 10),
+    ("Retro Norco 10/325mg #90", "hydrocodone/acetaminophen", 90, 10),
+    ("Roxicodone 30mg #120", "oxycodone", 120, 30),
+    ("Soma #60", "carisoprodol", 60, None),
+    ("Valium 10 mg qty 120", "diazepam", 120, 10),
+    ("Flexeril 10mg #30", "cyclobenzaprine", 30, 10),
+    ("Retro Medrol dose pack", "methylprednisolone", None, None),
+])
+def test_drug_requests(pack, request_text, name, qty, mg):
+    item = resolve(pack, request_text)
+    assert (item.kind, item.name, item.quantity, item.strength_mg) == ("drug", name, qty, mg)
+
+
+def test_retro_prefix(pack):
+    assert resolve(pack, "Retro Ultram 50mg #12").retrospective is True
+    assert resolve(pack, "Ultram 50mg #12").retrospective is False
+
+
+def test_days_supply_from_sig(pack):
+    item = resolve(pack, "Soma 350mg #90", sig="1 tid")
+    assert (item.units_per_day, item.days_supply, item.assumptions) == (3, 30, ())
+
+
+def test_typical_dose_is_an_explicit_assumption(pack):
+    item = resolve(pack, "Soma 350mg #60")
+    assert item.days_supply == 20
+    assert "assumed typical dosing" in item.assumptions[0]
+
+
+@pytest.mark.parametrize("sig,per_day,prn", [
+    ("1 tid", 3, False), ("1 po bid", 2, False), ("1-2 q6h prn", 8, True), ("1 qhs", 1, False),
+    ("2 q12h", 4, False), ("1 q4-6h as needed", 6, True), ("1 daily", 1, False), ("take 1 three times a day", None, False),
+    ("1 3 times a day", 3, False),
+])
+def test_parse_sig(sig, per_day, prn):
+    assert parse_sig(sig) == (per_day, prn)
+
+
+@pytest.mark.parametrize("text,levels,approach,region", [
+    ("LESI L4-5 under fluoro", 1, None, "lumbar"),
+    ("Lumbar Epidural Steroid Injection, right L4-5", 1, None, "lumbar"),
+    ("Right L4-5 and L5-S1 transforaminal ESI", 2, "transforaminal", "lumbar"),
+    ("Transforaminal ESI L3-S1", 3, "transforaminal", "lumbar"),
+    ("CESI C5-6 interlaminar", 1, "interlaminar", "cervical"),
+])
+def test_injection_requests(pack, text, levels, approach, region):
+    item = resolve(pack, text)
+    assert (item.name, item.levels_count, item.approach, item.region) == ("epidural_steroid_injection", levels, approach, region)
+
+
+def test_therapy_frequency(pack):
+    item = resolve(pack, "PT 2x6 lumbar")
+    assert (item.name, item.visits, item.frequency_per_week, item.weeks, item.region) == ("physical_therapy", 12, 2, 6, "lumbar")
+
+
+def test_count_levels():
+    assert count_levels(["L4-5"]) == 1
+    assert count_levels(["L4-S1"]) == 2
+    assert count_levels(["L4-5", "L5-S1"]) == 2
+
+
+def test_unknown_request_is_an_error_with_suggestion(pack):
+    with pytest.raises(EngineError) as err:
+        resolve(pack, "Norcco 10/325 #90")
+    assert "did you mean 'norco'" in str(err.value)
+    assert str(err.value).startswith("t.yaml:1: items[0].request:")
+
+
+def test_other_kind_has_no_rule_but_keeps_its_name(pack):
+    item = resolve(pack, "Hot tub for home use", kind="other")
+    assert (item.kind, item.name) == ("other", "Hot tub for home use")
+
+
+def test_explicit_kind_must_match(pack):
+    with pytest.raises(EngineError, match="is a drug, not a service"):
+        resolve(pack, "Soma 350mg #20", kind="service")
