@@ -99,12 +99,19 @@ def validate(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Validate the rule pack and case files without evaluating them."""
+    """Validate and lint the rule pack, then the case files, without evaluating them."""
     from engine.cases import load_cases
     from engine.evaluate import resolve_items
+    from engine.lint import lint_pack
     from engine.regression import case_files
 
     try:
+        issues = lint_pack(rules)
+        for issue in issues:
+            typer.echo(str(issue))
+        if any(i.severity == "error" for i in issues):
+            typer.echo(f"{len(issues)} lint findings; cases not checked until the rule errors are fixed")
+            raise typer.Exit(EXIT_FAIL)
         pack = load_rules(rules)
         count = 0
         for path in case_files(paths or [Path("cases")]):
@@ -113,4 +120,7 @@ def validate(
                 count += 1
     except EngineError as exc:
         fail(exc)
+    if issues:
+        typer.echo(f"{len(issues)} lint findings; {len(pack.rules)} rules, {count} cases")
+        raise typer.Exit(EXIT_FAIL)
     typer.echo(f"ok: {len(pack.rules)} rules, {count} cases")

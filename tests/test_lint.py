@@ -1,0 +1,87 @@
+"""Lint: the seeded bad pack yields one finding per defect class; the real pack lints clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from engine.errors import EngineError
+from engine.lint import lint_pack, reachable
+from engine.rules import Leaf, All, Any_
+from tests.conftest import ROOT
+
+BAD = ROOT / "tests" / "fixtures" / "bad_rules"
+
+# (file under bad_rules/, lint code, a word the message must contain)
+SEEDED = [
+    ("mtus/duplicate-rule-b.yaml", "duplicate-id", "fixture.duplicate-rule"),
+    ("mtus/duplicate-criterion.yaml", "duplicate-id", "pain_reduced"),
+    ("mtus/unknown-fact.yaml", "unknown-fact", "did you mean 'finding.acute_exacerbation'"),
+    ("mtus/type-mismatch.yaml", "type-mismatch", "'long ago' is not a number"),
+    ("mtus/type-mismatch.yaml", "type-mismatch", "finding.red_flags is bool"),
+    ("mtus/never-met.yaml", "never-met", "'contradiction'"),
+    ("mtus/never-met.yaml", "never-met", "'beyond_range'"),
+    ("mtus/never-fails.yaml", "never-fails", "'tautology'"),
+    ("odg/precedence.yaml", "precedence", "fixture.no-page"),
+    ("mtus/no-page.yaml", "citation-page", "no page"),
+    ("mtus/unknown-name.yaml", "unknown-name", "did you mean 'diazepam'"),
+]
+
+
+@pytest.fixture(scope="module")
+def findings():
+    return lint_pack(BAD)
+
+
+@pytest.mark.parametrize("file,code,word", SEEDED, ids=[f"{c}:{w}" for _, c, w in SEEDED])
+def test_each_seeded_defect_is_found(findings, file, code, word):
+    hits = [i for i in findings if i.file.endswith(file) and i.code == code and word in i.message]
+    assert hits, f"no {code} finding mentioning {word!r} in {file}; got:\n" + "\n".join(map(str, findings))
+    assert all(i.line > 0 for i in hits)
+
+
+def test_no_finding_in_a_file_without_a_seeded_defect(findings):
+    seeded = {f for f, _, _ in SEEDED} | {"mtus/duplicate-rule-a.yaml"}
+    stray = [str(i) for i in findings if not any(i.file.endswith(f) for f in seeded)]
+    assert not stray, stray
+
+
+def test_severities_are_fixed_per_code(findings):
+    expected = {"duplicate-id": "error", "unknown-fact": "error", "type-mismatch": "error", "never-met": "error",
+                "unknown-name": "error", "never-fails": "warning", "precedence": "warning", "citation-page": "warning"}
+    assert {i.code: i.severity for i in findings} == expected
+
+
+def test_cli_validate_reports_every_class_and_exits_1():
+    proc = subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "validate", "--rules", str(BAD)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    for _, code, _ in SEEDED:
+        assert f" {code}: " in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_real_pack_lints_clean():
+    issues = lint_pack()
+    assert not issues, "\n".join(map(str, issues))
+
+
+def test_schema_error_is_bad_input_not_a_finding(tmp_path):
+    import shutil
+
+    shutil.copytree(BAD / "vocabulary", tmp_path / "vocabulary")
+    shutil.copy(BAD / "pack.yaml", tmp_path / "pack.yaml")
+    (tmp_path / "broken.yaml").write_text("id: x\ntier: mtus\n")
+    with pytest.raises(EngineError, match="broken.yaml"):
+        lint_pack(tmp_path)
+
+
+def test_reachability_of_small_conditions():
+    weeks = lambda op, v: Leaf(fact="drug.course_weeks", op=op, value=v)  # noqa: E731
+    assert reachable(weeks("lte", 3)) == {"met", "not_met", "not_documented"}
+    assert "met" not in reachable(weeks("lt", 0))
+    assert "met" not in reachable(All(all=[weeks("lt", 2), weeks("gte", 2)]))
+    assert "not_met" not in reachable(Any_(any=[weeks("lt", 2), weeks("gte", 2)]))
+    assert reachable(Leaf(fact="drug.course_weeks", op="documented", value=True)) == {"met", "not_met"}
