@@ -51,13 +51,28 @@ class RulePack:
         for loaded in self.rules:
             rule = loaded.rule
             target = rule.applies_to
-            if not rule.effective.covers(day):
+            if not self.in_force(rule, day):
                 continue
             if kind == "drug" and (name in target.drugs or set(classes) & set(target.classes)):
                 out.append(rule)
             elif kind == "service" and (name in target.services or (category and category in target.categories)):
                 out.append(rule)
         return out
+
+
+    def in_force(self, rule: Rule, day: dt.date) -> bool:
+        """In force on `day`; past its end date a rule still applies until a successor edition
+        (a rule that `replaces` it and covers the day) is in the pack (flagged as past_end)."""
+        if day < rule.effective.from_:
+            return False
+        if rule.effective.covers(day):
+            return True
+        return not any(rule.id in other.rule.replaces and other.rule.effective.covers(day) for other in self.rules)
+
+
+def past_end(rule: Rule, day: dt.date) -> bool:
+    """Applied after its edition's end date because no later edition is encoded yet."""
+    return rule.effective.until is not None and day > rule.effective.until
 
 
 def _rel(path: str, root: str) -> str:
@@ -110,7 +125,8 @@ def check_pack(pack: RulePack) -> None:
                     raise EngineError(f"unknown {field_name[:-1] if field_name != 'classes' else 'class'} '{name}'"
                                       f"{suggest(name, known)}", doc.location(("applies_to", field_name, j)))
     for loaded in pack.rules:
-        for j, other in enumerate(loaded.rule.supersedes):
-            if other not in seen:
-                raise EngineError(f"supersedes unknown rule '{other}'{suggest(other, seen)}",
-                                  loaded.doc.location(("supersedes", j)))
+        for field_name in ("supersedes", "replaces"):
+            for j, other in enumerate(getattr(loaded.rule, field_name)):
+                if other not in seen:
+                    raise EngineError(f"{field_name} unknown rule '{other}'{suggest(other, seen)}",
+                                      loaded.doc.location((field_name, j)))

@@ -128,6 +128,7 @@ class Rule(Model):
     applies_to: AppliesTo
     when: Optional[Condition] = None
     supersedes: list[Id] = []
+    replaces: list[Id] = []
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     alternatives: list[StrictStr] = []
     notes: Optional[StrictStr] = None
