@@ -10,7 +10,7 @@ from engine.pack import load_pack, past_end
 from tests.conftest import ROOT
 
 SOMA = {"injury_date": "2005-01-01", "findings": {"acute_exacerbation": True},
-        "items": [{"id": "soma", "request": "Soma 350mg #21", "sig": "1 tid"}]}
+        "items": [{"id": "soma", "request": "Soma 350mg #60", "sig": "1 tid"}]}
 
 
 def rule_ids(decision):
@@ -50,5 +50,5 @@ def test_successor_edition_replaces_the_old_one(tmp_path):
     early = evaluate(case_from_data({**SOMA, "request_date": "2015-06-01"}), pack)
     assert "mtus-2017.carisoprodol" in rule_ids(late) and "mtus-cpmtg.carisoprodol" not in rule_ids(late)
     assert "mtus-cpmtg.carisoprodol" in rule_ids(early) and "mtus-2017.carisoprodol" not in rule_ids(early)
-    assert late.items[0].outcome == "upheld"  # 21 days exceeds the new edition's 14
+    assert late.items[0].outcome == "upheld"  # 20 days exceeds the new edition's 14
     assert early.items[0].outcome == "overturned"
