@@ -1,4 +1,4 @@
-"""Core commands: explain, check, test, validate."""
+"""Core commands: check, test, validate (explain and verify live in explain_cmd)."""
 
 from __future__ import annotations
 
@@ -11,31 +11,6 @@ import typer
 from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format,
                                fail, load_rules, one_case)
 from engine.errors import EngineError, EngineFault
-
-
-@app.command()
-def explain(
-    file: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
-    rules: RulesOption = None,
-    fmt: FormatOption = "text",
-    only: Annotated[Optional[str], typer.Option("--only", help="'unmet' shows only what decided the outcome.")] = None,
-) -> None:
-    """For auditors: every criterion per item, with its status, facts, sources and citation."""
-    try:
-        check_format(fmt, ("text", "json"))
-        if only not in (None, "unmet"):
-            raise EngineError(f"--only takes 'unmet' (got '{only}')")
-        from engine.evaluate import evaluate
-        from engine.explain import render_explanation
-
-        loaded = one_case(file)
-        decision = evaluate(loaded.case, load_rules(rules), loaded.doc, loaded.name)
-    except (EngineError, EngineFault) as exc:
-        fail(exc)
-    if fmt == "json":
-        typer.echo(decision.model_dump_json(indent=2))
-    else:
-        typer.echo(render_explanation(decision, only_unmet=only == "unmet"))
 
 
 @app.command()
@@ -64,15 +39,19 @@ def test_cmd(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,
     rules: RulesOption = None,
     fmt: FormatOption = "text",
+    coverage: Annotated[bool, typer.Option("--coverage", help="Report which criterion statuses the cases drive.")] = False,
+    min_coverage: Annotated[Optional[float], typer.Option("--min-coverage", help="Exit 1 below this coverage %.")] = None,
 ) -> None:
     """For rule maintainers: run regression cases and compare each item with its expected outcome."""
+    from engine.coverage import Coverage, render
     from engine.regression import run, summary
 
     try:
         check_format(fmt, ("text", "json"))
         pack = load_rules(rules)
         results = []
-        for result in run(paths or [Path("cases")], pack):
+        cov = Coverage(pack) if coverage or min_coverage is not None else None
+        for result in run(paths or [Path("cases")], pack, cov.add if cov else None):
             results.append(result)
             if fmt == "text":
                 label = f"{result.case}::{result.name}::{result.item}"
@@ -81,17 +60,24 @@ def test_cmd(
     except EngineError as exc:
         fail(exc)
     counts = summary(results)
+    report = cov.report() if cov else None
     if fmt == "json":
-        typer.echo(json.dumps({"summary": counts, "results": [r.model_dump() for r in results]}, indent=2))
+        extra_json = {"coverage": report.model_dump()} if report else {}
+        typer.echo(json.dumps({"summary": counts, "results": [r.model_dump() for r in results], **extra_json}, indent=2))
     else:
         extra = f", {counts['errors']} errors" if counts["errors"] else ""
         typer.echo(f"{counts['passed']} passed, {counts['failed']} failed{extra}")
+        if report:
+            typer.echo(render(report))
     if counts["total"] == 0:
         typer.echo("error: no regression cases found", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     if counts["errors"]:
         raise typer.Exit(EXIT_BAD_INPUT)
-    raise typer.Exit(EXIT_FAIL if counts["failed"] else EXIT_OK)
+    below = report is not None and min_coverage is not None and report.percent < min_coverage
+    if below:
+        typer.echo(f"coverage {report.percent}% is below --min-coverage {min_coverage:g}%", err=True)
+    raise typer.Exit(EXIT_FAIL if counts["failed"] or below else EXIT_OK)
 
 
 @app.command()

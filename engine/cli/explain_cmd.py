@@ -1,0 +1,89 @@
+"""Auditor commands: `ur explain` (text, markdown, html or a JSON decision record) and `ur verify`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from engine.cli.common import (EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail, load_rules,
+                               one_case)
+from engine.errors import EngineError, EngineFault, Location
+
+FORMATS = ("text", "markdown", "html", "json")
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+    only: Annotated[Optional[str], typer.Option("--only", help="'unmet' shows only what decided the outcome.")] = None,
+    log: Annotated[Optional[Path], typer.Option("--log", help="Append the decision record to this JSONL file.")] = None,
+) -> None:
+    """For auditors: every criterion per item with status, facts, sources, citation and evaluation order.
+
+    --format text|markdown|html|json; json is the full decision record that `ur verify` re-runs.
+    """
+    try:
+        check_format(fmt, FORMATS)
+        if only not in (None, "unmet"):
+            raise EngineError(f"--only takes 'unmet' (got '{only}')")
+        from engine.record import append_log, decide
+
+        loaded = one_case(file)
+        record = decide(loaded.case, loaded.name, load_rules(rules), doc=loaded.doc)
+        if log is not None:
+            _append(record, log, append_log)
+    except (EngineError, EngineFault) as exc:
+        fail(exc)
+    typer.echo(_render(record, fmt, only == "unmet"), nl=False)
+
+
+def _render(record, fmt: str, only_unmet: bool) -> str:
+    from engine.record import record_json
+
+    if fmt == "json":
+        return record_json(record) + "\n"
+    if fmt == "text":
+        from engine.explain import render_explanation
+
+        return render_explanation(record.decision, only_unmet=only_unmet) + "\n"
+    from engine.render_report import render_html, render_markdown
+
+    return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet)
+
+
+def _append(record, log: Path, append_log) -> None:
+    try:
+        append_log(record, str(log))
+    except OSError as exc:
+        raise EngineError(f"cannot append to log: {exc.strerror or exc}", Location(str(log))) from None
+
+
+@app.command()
+def verify(
+    record_file: Annotated[Path, typer.Argument(metavar="RECORD", help="Decision record (ur explain --format json) or a JSONL log.")],
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+) -> None:
+    """Re-evaluate recorded decisions with the current rules: identical, or what changed (exit 1)."""
+    try:
+        check_format(fmt, ("text", "json"))
+        from engine.record import verify as verify_record
+        from engine.record import read_records
+        from engine.render_report import render_verification
+
+        records = read_records(record_file)
+        pack = load_rules(rules)
+        results = [verify_record(r, pack) for r in records]
+    except (EngineError, EngineFault) as exc:
+        fail(exc)
+    if fmt == "json":
+        out = [r.model_dump(mode="json") for r in results]
+        typer.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, sort_keys=True))
+    else:
+        typer.echo("\n\n".join(render_verification(r) for r in results))
+    raise typer.Exit(EXIT_OK if all(r.reproduced for r in results) else EXIT_FAIL)
