@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator, Literal, Optional
+from typing import Callable, Iterable, Iterator, Literal, Optional
 
 from pydantic import BaseModel
 
@@ -41,8 +41,11 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def run(paths: Iterable[str | Path], pack: RulePack) -> Iterator[ItemResult]:
-    """Evaluate every case with expected outcomes; yield one result per item (streamed)."""
+def run(paths: Iterable[str | Path], pack: RulePack,
+        on_decision: Optional[Callable[[object, object], None]] = None) -> Iterator[ItemResult]:
+    """Evaluate every case with expected outcomes; yield one result per item (streamed).
+
+    `on_decision(loaded_case, decision)` sees each CaseDecision (coverage reads them)."""
     from engine.evaluate import evaluate
 
     for path in case_files(paths):
@@ -62,6 +65,8 @@ def run(paths: Iterable[str | Path], pack: RulePack) -> Iterator[ItemResult]:
             except (EngineError, EngineFault) as exc:
                 yield ItemResult(case=str(path), name=loaded.name, item="-", status="error", message=str(exc))
                 continue
+            if on_decision is not None:
+                on_decision(loaded, decision)
             for i, item in expected.items():
                 actual = decision.items[i]
                 missing = [c for c in item.expected_unmet if c not in actual.unmet]
