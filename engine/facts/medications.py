@@ -1,0 +1,191 @@
+"""Facts for medication rules beyond the samples: what a topical compound contains, NSAID GI risk,
+first-line neuropathic drugs tried, daily dose, and whether opioid therapy is under way.
+
+Ingredient classes come from the vocabulary (rules/vocabulary/drugs.yaml), never from code: an
+ingredient is looked up as "<generic>-topical" first, so a topical form's classes decide.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from engine.facts import Context, derived, finding
+
+# Case-level findings the medication rules read (finding.<name>)
+finding("gi_ulcer_or_bleed_history", "bool", "A history of peptic ulcer, GI bleeding or perforation is documented")
+finding("nsaid_dyspepsia", "bool", "Dyspepsia or other GI symptoms caused by NSAID use are documented")
+finding("osteoarthritis_or_tendinitis", "bool",
+        "Osteoarthritis or tendinitis of the treated joint is documented (the indication for topical NSAIDs)")
+finding("neuropathic_first_line_tried", "bool",
+        "A trial of a first-line neuropathic drug (tricyclic or SNRI antidepressant, or an anti-epilepsy drug) "
+        "is documented, whether or not it is in the medication list")
+finding("baseline_function_documented", "bool",
+        "Baseline function (activities, work capacity) was measured before starting the drug")
+finding("around_the_clock_pain", "bool", "Pain is documented as continuous, needing around-the-clock analgesia")
+finding("insomnia", "bool", "Insomnia (sleep disturbance) is documented with its character and cause evaluated")
+finding("depressive_disorder", "bool", "Depression or another mood disorder the antidepressant treats is documented")
+finding("illicit_drug_use_suspected", "bool", "Use of illegal drugs or non-prescribed controlled drugs is suspected")
+finding("misuse_risk", "text", "Risk of opioid misuse or addiction as stratified by the prescriber",
+        values=("low", "moderate", "high"))
+
+TOPICAL = "topical_analgesic"
+NOT_RECOMMENDED = "topical_not_recommended"
+_SPLIT = re.compile(r"\s*(?:/|,|\+|;|\band\b|\bwith\b)\s*", re.I)
+_NEUROPATHIC_FIRST_LINE = {"anticonvulsant", "tricyclic_antidepressant", "snri"}
+_GI_RISK_DRUGS = {"aspirin", "anticoagulant", "oral_corticosteroid"}
+
+
+def _topical_classes(ctx: Context, text: str) -> Optional[tuple[str, ...]]:
+    """Classes of one named ingredient in its topical form; () when no drug is named; None if unclassified."""
+    term = ctx.vocab.find(text)
+    if term is None or term.kind != "drug":
+        return ()
+    topical = ctx.vocab.drugs.get(f"{term.name}-topical")
+    classes = tuple(topical.classes) if topical else term.classes
+    return classes if TOPICAL in classes else None
+
+
+def ingredients(ctx: Context) -> Optional[list[tuple[str, ...]]]:
+    """Topical classes of each ingredient of a topical item, or None when one cannot be classified.
+
+    Ingredients are the item's `components:` when given (each must be known), else the drugs named
+    in the request text ("flurbiprofen/cyclobenzaprine cream"), else the product itself.
+    """
+    if "ingredients" in ctx._cache:
+        return ctx._cache["ingredients"]
+    out: Optional[list[tuple[str, ...]]] = None
+    if ctx.resolved.kind == "drug" and TOPICAL in ctx.resolved.classes:
+        explicit = bool(ctx.item.components)
+        parts = ctx.item.components if explicit else _SPLIT.split(ctx.item.request)
+        found = [_topical_classes(ctx, part) for part in parts if part.strip()]
+        if any(classes is None for classes in found) or (explicit and () in found):
+            out = None
+        else:
+            out = [c for c in found if c] or [ctx.resolved.classes]
+    ctx._cache["ingredients"] = out
+    return out
+
+
+def _count(ctx: Context, cls: str) -> Optional[float]:
+    found = ingredients(ctx)
+    return None if found is None else float(sum(1 for classes in found if cls in classes))
+
+
+@derived("request.ingredients", "number", "Ingredients of the requested topical product or compound", section="item")
+def _ingredient_count(ctx: Context):
+    found = ingredients(ctx)
+    return None if found is None else float(len(found))
+
+
+@derived("request.nonrecommended_ingredients", "number",
+         "Ingredients of a topical product or compound that the guideline does not recommend for topical use "
+         "(not documented when an ingredient is unknown)", section="item")
+def _nonrecommended(ctx: Context):
+    return _count(ctx, NOT_RECOMMENDED)
+
+
+@derived("request.topical_nsaid_ingredients", "number", "Topical NSAID ingredients of the requested product",
+         section="item")
+def _topical_nsaids(ctx: Context):
+    return _count(ctx, "topical_nsaid")
+
+
+@derived("request.capsaicin_ingredients", "number", "Capsaicin ingredients of the requested product", section="item")
+def _capsaicin(ctx: Context):
+    return _count(ctx, "topical_capsaicin")
+
+
+@derived("request.daily_mg", "number", "Milligrams a day of the requested drug at the most the directions allow",
+         unit="mg/day", section="item", controllable=True)
+def _daily_mg(ctx: Context):
+    res = ctx.resolved
+    if res.kind != "drug" or res.strength_mg is None or res.units_per_day is None:
+        return None
+    return round(res.strength_mg * res.units_per_day, 1)
+
+
+@derived("request.as_needed", "bool", "The directions say the drug is taken as needed (PRN)", section="item")
+def _as_needed(ctx: Context):
+    if ctx.resolved.kind != "drug" or not ctx.item.sig:
+        return None
+    return ctx.resolved.as_needed
+
+
+def _all_medications(ctx: Context) -> list[tuple[str, tuple[str, ...]]]:
+    """Every medication in the history, current or past, with its classes."""
+    out = []
+    for med in ctx.case.medications:
+        term = ctx.vocab.resolve(med.drug) or ctx.vocab.find(med.drug)
+        out.append((med.drug, term.classes if term else ()))
+    return out
+
+
+@derived("history.neuropathic_first_line_tried", "bool",
+         "A first-line neuropathic drug (anti-epilepsy drug, tricyclic or SNRI) was tried, now or before",
+         section="medication")
+def _neuropathic_tried(ctx: Context):
+    stated = ctx.case.findings.get("neuropathic_first_line_tried")
+    meds = _all_medications(ctx)
+    if any(_NEUROPATHIC_FIRST_LINE & set(classes) for _, classes in meds):
+        return True
+    if stated is not None:
+        return stated
+    return False if meds else None
+
+
+def _requested_classes(ctx: Context) -> list[tuple[str, ...]]:
+    """Classes of the other drugs requested in the same case."""
+    out = []
+    for item in ctx.case.items:
+        if item is ctx.item or item.kind == "other":
+            continue
+        term = (ctx.vocab.resolve(item.name) if item.name else None) or ctx.vocab.find(item.request)
+        if term is not None and term.kind == "drug":
+            out.append(term.classes)
+    return out
+
+
+@derived("drug.other_nsaids", "number", "Other oral NSAIDs the patient currently takes besides the requested one",
+         section="medication")
+def _other_nsaids(ctx: Context):
+    if ctx.resolved.kind != "drug":
+        return None
+    return float(sum(1 for _, classes, name in ctx.current_drugs()
+                     if "nsaid" in classes and name != ctx.resolved.name))
+
+
+@derived("drug.nsaid_therapy", "bool", "The patient takes an oral NSAID, or one is requested in the same case",
+         section="medication")
+def _nsaid_therapy(ctx: Context):
+    current = any("nsaid" in classes for _, classes, _ in ctx.current_drugs())
+    return current or "nsaid" in ctx.resolved.classes or any("nsaid" in c for c in _requested_classes(ctx))
+
+
+@derived("gi.risk_factors", "number",
+         "GI risk factors with NSAID use: age over 65, ulcer or GI-bleed history, aspirin, corticosteroid or "
+         "anticoagulant use, more than one NSAID (not documented when none of these is recorded)",
+         section="medication")
+def _gi_risk(ctx: Context):
+    age = ctx.case.patient.age
+    history = ctx.case.findings.get("gi_ulcer_or_bleed_history")
+    current = ctx.current_drugs()
+    nsaids = sum(1 for _, classes, _ in current if "nsaid" in classes)
+    if "nsaid" in ctx.resolved.classes and not any(name == ctx.resolved.name for _, _, name in current):
+        nsaids += 1
+    count = sum([
+        age is not None and age > 65,
+        history is True,
+        any(_GI_RISK_DRUGS & set(classes) for _, classes, _ in current),
+        nsaids > 1,
+    ])
+    if count == 0 and age is None and history is None and not current:
+        return None
+    return float(count)
+
+
+@derived("case.opioid_therapy", "bool",
+         "The patient takes an opioid, or an opioid is requested in the same case", section="medication")
+def _opioid_therapy(ctx: Context):
+    current = any("opioid" in classes for _, classes, _ in ctx.current_drugs())
+    return current or any("opioid" in c for c in _requested_classes(ctx))
