@@ -13,6 +13,7 @@ from engine.errors import EngineError
 from engine.cli import commands  # noqa: F401,E402  (registers commands)
 from engine.cli import explain_cmd  # noqa: F401,E402
 from engine.cli import facts_cmd  # noqa: F401,E402
+from engine.cli import quality_cmd  # noqa: F401,E402
 
 
 def main() -> None:
