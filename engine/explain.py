@@ -1,4 +1,4 @@
-"""Render decisions for people: the auditor's explanation and the provider's checklist."""
+"""Render decisions for people: the auditor's explanation (the provider's checklist is engine/render_check.py)."""
 
 from __future__ import annotations
 
@@ -135,27 +135,6 @@ def _criterion(crit: CriterionResult) -> list[str]:
     lines += _field("Citation", crit.citation, 6)
     lines += _field("Verification", verified_text(crit.verified), 6)
     return lines
-
-
-def render_checklist(decision: CaseDecision) -> str:
-    """For a provider's office: likely outcome and what to document for each item."""
-    lines = [f"Pre-submission check: {decision.case} (request date {decision.request_date})", ""]
-    for item in decision.items:
-        verdict = {"overturned": "likely APPROVABLE", "upheld": "likely DENIED",
-                   "no_applicable_rule": "NO RULE - needs clinical review"}[item.outcome]
-        lines.append(f"[{item.id}] {item.request}: {verdict}")
-        for note in item.assumptions:
-            lines.append(f"    note: {note}")
-        for rule in item.rules:
-            if not rule.applicable or rule.superseded_by:
-                continue
-            for crit in rule.criteria:
-                if crit.status == "met":
-                    continue
-                tag = "to document" if crit.status == "not_documented" else "not met"
-                lines.append(f"    [ ] ({tag}) {crit.document} ({crit.citation})")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _value(value) -> str:

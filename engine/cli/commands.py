@@ -38,27 +38,6 @@ def explain(
         typer.echo(render_explanation(decision, only_unmet=only == "unmet"))
 
 
-@app.command()
-def check(
-    file: Annotated[Path, typer.Argument(help="A proposed request (case file without expected outcomes).")],
-    rules: RulesOption = None,
-    fmt: FormatOption = "text",
-) -> None:
-    """For a provider's office: likely outcome per item and the documentation to add."""
-    try:
-        check_format(fmt, ("text", "json"))
-        from engine.evaluate import evaluate
-        from engine.explain import render_checklist
-
-        loaded = one_case(file)
-        decision = evaluate(loaded.case, load_rules(rules), loaded.doc, loaded.name)
-    except (EngineError, EngineFault) as exc:
-        fail(exc)
-    typer.echo(decision.model_dump_json(indent=2) if fmt == "json" else render_checklist(decision), nl=fmt == "json")
-    denied = any(item.outcome != "overturned" for item in decision.items)
-    raise typer.Exit(EXIT_FAIL if denied else EXIT_OK)
-
-
 @app.command("test")
 def test_cmd(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,

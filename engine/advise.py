@@ -1,0 +1,202 @@
+"""Pre-submission advice: for each item a provider is about to request, what blocks it and the
+smallest verified fix. Changes to request fields are derived from the rules' own thresholds and
+documentation is derived from the criteria's conditions; every suggestion is re-evaluated through
+the real engine (engine.evaluate.evaluate) before it is reported."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from engine import conditions
+from engine.cases import Case
+from engine.decision import CaseDecision, CriterionResult, ItemDecision, PackRef, Record
+from engine.evaluate import evaluate
+from engine.facts import FACTS
+from engine.advise_levers import Change, changed_case, propose_changes
+from engine.pack import RulePack
+from engine.rules import All, Leaf, Not
+from engine.sources import Document
+
+Action = Literal["change", "document", "follows", "cannot"]
+
+
+class DocCheck(Record):
+    """A checklist item re-evaluated as if documented: the facts assumed and what still blocks."""
+
+    assume: dict[str, Any]
+    approvable_alone: bool
+    still_blocking: list[str] = []
+
+
+class Line(Record):
+    """One blocking criterion, in the provider's terms, with how it can be resolved."""
+
+    criterion: str
+    status: str
+    statement: str
+    document: str
+    citation: str
+    verified: str
+    action: Action
+    detail: str = ""
+    doc_check: Optional[DocCheck] = None
+
+
+class ItemAdvice(Record):
+    id: str
+    request: str
+    name: str
+    outcome: str
+    accompanies: Optional[str] = None
+    assumptions: list[str] = []
+    lines: list[Line] = []
+    changes: list[Change] = []
+    plan_outcome: str
+    plan_blocking: list[str] = []
+    alternatives: list[str] = []
+
+
+class CheckReport(Record):
+    case: str
+    request_date: str
+    pack: PackRef
+    items: list[ItemAdvice]
+
+    @property
+    def approvable(self) -> bool:
+        return all(item.outcome == "overturned" for item in self.items)
+
+
+def advise(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> CheckReport:
+    """Decide the case, then search for verified changes and documentation per item."""
+    decision = evaluate(case, pack, doc, name)
+    changes = {item.id: propose_changes(case, pack, item) for item in decision.items if item.outcome == "upheld"}
+    plan, _ = plan_decision(changed_case(case, changes), pack)
+    items = [_item(case, pack, decision, item, changes.get(item.id, []), plan.item(item.id)) for item in decision.items]
+    return CheckReport(case=decision.case, request_date=decision.request_date, pack=decision.pack, items=items)
+
+
+def plan_decision(case: Case, pack: RulePack) -> tuple[CaseDecision, dict[str, dict]]:
+    """Re-evaluate with every undocumented blocking criterion documented as met (per item)."""
+    first = evaluate(case, pack)
+    overrides: dict[str, dict] = {}
+    for item in first.items:
+        facts = known_facts(item)
+        for _, crit in blocking(item):
+            if crit.status == "not_documented":
+                found = satisfy(criterion_condition(pack, item, crit), {**facts, **overrides.get(item.id, {})})
+                if found:
+                    overrides.setdefault(item.id, {}).update(found)
+    return evaluate(case, pack, overrides=overrides), overrides
+
+
+def _item(case: Case, pack: RulePack, decision: CaseDecision, item: ItemDecision, changes: list[Change],
+          planned: ItemDecision) -> ItemAdvice:
+    fixed = {key for change in changes for key in change.fixes}
+    lines = [_line(case, pack, item, rule_id, crit, fixed) for rule_id, crit in blocking(item)]
+    alternatives = [alt for rule in item.rules if rule.applicable and not rule.superseded_by and not rule.satisfied
+                    for alt in rule.alternatives]
+    return ItemAdvice(
+        id=item.id, request=item.request, name=item.name, outcome=item.outcome, accompanies=item.accompanies,
+        assumptions=item.assumptions, lines=lines, changes=changes,
+        plan_outcome=planned.outcome if item.outcome == "upheld" else item.outcome,
+        plan_blocking=planned.unmet if item.outcome == "upheld" else [], alternatives=alternatives,
+    )
+
+
+def _line(case: Case, pack: RulePack, item: ItemDecision, rule_id: str, crit: CriterionResult,
+          fixed: set[str]) -> Line:
+    key = f"{rule_id}.{crit.id}"
+    base = dict(criterion=key, status=crit.status, statement=crit.statement, document=crit.document,
+                citation=crit.citation, verified=crit.verified)
+    if key in fixed:
+        return Line(**base, action="change", detail="met by the change below (re-evaluated)",
+                    doc_check=_doc_check(case, pack, item, crit) if crit.status == "not_documented" else None)
+    if "primary.certified" in [f.name for f in crit.facts]:
+        return Line(**base, action="follows", detail=f"follows item '{item.accompanies}': approvable only when it is")
+    check = _doc_check(case, pack, item, crit) if crit.status == "not_documented" else None
+    if check is not None:
+        return Line(**base, action="document", doc_check=check)
+    shown = ", ".join(f"{f.name} = {conditions._show(f.value)}" for f in crit.facts if f.documented)
+    return Line(**base, action="cannot",
+                detail=f"the record documents {shown or 'facts'}, which fails this; no change to the request meets it")
+
+
+def _doc_check(case: Case, pack: RulePack, item: ItemDecision, crit: CriterionResult) -> Optional[DocCheck]:
+    """Re-evaluate the item with this criterion's missing facts documented so that it is met."""
+    found = satisfy(criterion_condition(pack, item, crit), known_facts(item))
+    if found is None:
+        return None
+    after = evaluate(case, pack, overrides={item.id: found}).item(item.id)
+    return DocCheck(assume=found, approvable_alone=after.outcome == "overturned", still_blocking=after.unmet)
+
+
+def blocking(item: ItemDecision) -> list[tuple[str, CriterionResult]]:
+    """Criteria that count against the item, in rules that decide it."""
+    return [(rule.id, crit) for rule in item.rules if rule.applicable and rule.superseded_by is None
+            for crit in rule.criteria if crit.counts_against]
+
+
+def known_facts(item: ItemDecision) -> dict[str, Any]:
+    """Documented fact values the item's criteria read."""
+    return {f.name: f.value for rule in item.rules for crit in rule.criteria for f in crit.facts if f.documented}
+
+
+def criterion_condition(pack: RulePack, item: ItemDecision, crit: CriterionResult):
+    rule_id = next(r.id for r in item.rules if crit in r.criteria)
+    return next(c.condition for c in pack.by_id[rule_id].rule.criteria if c.id == crit.id)
+
+
+def satisfy(cond, facts: dict[str, Any], want: bool = True) -> Optional[dict[str, Any]]:
+    """Values for undocumented facts that make `cond` evaluate to `want`, preferring documentation
+    over request fields and fewer facts; None when documented facts already rule it out."""
+    if isinstance(cond, Leaf):
+        return _leaf(cond, facts, want)
+    if isinstance(cond, Not):
+        return satisfy(cond.not_, facts, not want)
+    children = cond.all if isinstance(cond, All) else cond.any
+    if isinstance(cond, All) == want:
+        out: dict[str, Any] = {}
+        for child in children:
+            found = satisfy(child, {**facts, **out}, want)
+            if found is None:
+                return None
+            out.update(found)
+        return out
+    options = [found for child in children if (found := satisfy(child, facts, want)) is not None]
+    return min(options, key=_cost) if options else None
+
+
+def _cost(assignment: dict[str, Any]) -> tuple[int, int]:
+    return sum(FACTS[name].controllable for name in assignment), len(assignment)
+
+
+def _leaf(leaf: Leaf, facts: dict[str, Any], want: bool) -> Optional[dict[str, Any]]:
+    now = conditions.evaluate(leaf, facts)
+    if now is want:
+        return {}
+    if now is not None and not (leaf.op == "documented" and want == leaf.value and leaf.fact not in facts):
+        return None
+    value = _value_for(leaf, want)
+    if value is None or conditions.evaluate(leaf, {**facts, leaf.fact: value}) is not want:
+        return None
+    return {leaf.fact: value}
+
+
+def _value_for(leaf: Leaf, want: bool) -> Any:
+    fact = FACTS[leaf.fact]
+    op = leaf.op if want or leaf.op == "documented" else conditions.OPERATORS[leaf.op][1]
+    value = leaf.value
+    if op == "documented":
+        return True if fact.type == "bool" else (0.0 if fact.type == "number" else (fact.values or ("stated",))[0])
+    if op in ("eq", "lte", "gte"):
+        return float(value) if fact.type == "number" else value
+    if op in ("lt", "gt"):
+        return float(value) + (1 if op == "gt" else -1)
+    if op == "in":
+        return value[0]
+    others = [v for v in ((True, False) if fact.type == "bool" else fact.values)
+              if v not in (value if isinstance(value, list) else [value])]
+    if fact.type == "number" and op == "ne":
+        return float(value) + 1
+    return others[0] if others else None
