@@ -1,8 +1,16 @@
 """Evaluate one case: resolve each item, derive the facts its rules read, run them through
-durable_rules, and turn the firings into per-criterion results and an IMR outcome."""
+durable_rules, and turn the firings into per-criterion results and an IMR outcome.
+
+Speed (see docs/performance.md): everything that depends only on the rule pack (engine keys,
+citations, plain-English conditions, fact descriptions, candidate rules per item type) is
+computed once per process; result records are built without re-validation (`_record`, the
+same thing pydantic's `model_construct` does, minus its per-field bookkeeping), since every
+value comes from the validated case and pack and already has the record's type.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
@@ -10,12 +18,24 @@ from engine import compiler, conditions
 from engine.cases import Case, item_ids
 from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
 from engine.errors import EngineError, Location
-from engine.facts import FACTS, Context, compute
+from engine.facts import FACTS, Context, Fact
 from engine.host import get_host
 from engine.pack import RulePack
 from engine.requests import ResolvedItem, resolve_item
-from engine.rules import TIER_ORDER, Rule
+from engine.rules import TIER_ORDER, Criterion, Rule
 from engine.sources import Document, suggest
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    """A criterion with everything its result record needs that does not depend on the case."""
+
+    crit: Criterion
+    met: str
+    unmet: str
+    citation: str
+    condition: str
+    facts: tuple[Fact, ...]
 
 
 @dataclass(frozen=True)
@@ -23,19 +43,60 @@ class Compiled:
     rule: Rule
     ruleset: str
     facts: tuple[str, ...]
+    keys: tuple[tuple[str, str, Fact], ...] = ()
+    citation: str = ""
+    criteria: tuple[CompiledCriterion, ...] = ()
 
 
 _COMPILED: dict[str, dict[str, Compiled]] = {}
+_CANDIDATES: dict[tuple, list[Rule]] = {}
+_CANDIDATE_LIMIT = 4096
+
+
+def _record(cls, **values):
+    """An instance of a decision model from values that already have its types (all fields given).
+
+    If the model has gained fields we don't pass, pydantic's model_construct fills their defaults."""
+    if len(values) != len(cls.model_fields):
+        return cls.model_construct(**values)
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _compile_one(rule: Rule) -> Compiled:
+    facts = compiler.referenced_facts(rule)
+    crits = tuple(
+        CompiledCriterion(c, f"{c.id}.met", f"{c.id}.unmet", str(rule.citation_for(c)),
+                          conditions.describe(c.condition), tuple(FACTS[n] for n in conditions.facts_of(c.condition)))
+        for c in rule.criteria)
+    return Compiled(rule, compiler.ruleset_name(rule), facts, tuple((n, conditions.key(n), FACTS[n]) for n in facts),
+                    str(rule.citation), crits)
 
 
 def compiled(pack: RulePack) -> dict[str, Compiled]:
     """Compile the pack once per process and register its rulesets with the engine host."""
     if pack.digest not in _COMPILED:
-        table = {r.rule.id: Compiled(r.rule, compiler.ruleset_name(r.rule), compiler.referenced_facts(r.rule))
-                 for r in pack.rules}
+        table = {r.rule.id: _compile_one(r.rule) for r in pack.rules}
         get_host().ensure({c.ruleset: compiler.compile_rule(c.rule) for c in table.values()})
         _COMPILED[pack.digest] = table
     return _COMPILED[pack.digest]
+
+
+def _candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
+    """pack.candidates, sorted by tier then id, memoised per item type and day."""
+    key = (pack.digest, res.kind, res.name, res.classes, res.category, day)
+    rules = _CANDIDATES.get(key)
+    if rules is None:
+        if len(_CANDIDATES) >= _CANDIDATE_LIMIT:
+            _CANDIDATES.clear()
+        rules = pack.candidates(res.kind, res.name, res.classes, res.category, day)
+        rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
+        _CANDIDATES[key] = rules
+    return rules
 
 
 def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:
@@ -76,12 +137,12 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
         decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id))
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
-    return CaseDecision(
+    return _record(CaseDecision,
         case=case.id or name,
         request_date=case.request_date.isoformat(),
         items=[decisions[r.id] for r in resolved],
         trace=trace,
-        pack=PackRef(name=pack.info.name, version=pack.info.version, digest=pack.digest),
+        pack=_record(PackRef, name=pack.info.name, version=pack.info.version, digest=pack.digest),
     )
 
 
@@ -103,12 +164,7 @@ def _order(items: list[ResolvedItem], doc: Optional[Document], name: str) -> lis
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
             extra: Optional[dict] = None) -> ItemDecision:
     res = ctx.resolved
-    rules = pack.candidates(res.kind, res.name, res.classes, res.category, ctx.request_date)
-    rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
-    results: list[RuleResult] = []
-    for rule in rules:
-        results.append(_run_rule(ctx, table[rule.id], trace, extra))
-    applicable = {r.id for r in results if r.applicable}
+    results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in _candidates(pack, res, ctx.request_date)]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -125,51 +181,68 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
         unmet = [f"{r.id}.{c.id}" for r in deciding for c in r.criteria if c.counts_against]
         outcome = "upheld" if unmet else "overturned"
         why = _summary(outcome, deciding)
-    del applicable
     trace.append(f"{res.id}: outcome {outcome}")
-    return ItemDecision(
+    return _record(ItemDecision,
         id=res.id, request=res.request, kind=res.kind, name=res.name, classes=list(res.classes),
         accompanies=res.accompanies, outcome=outcome, unmet=unmet, rules=results,
         assumptions=list(res.assumptions), summary=why,
     )
 
 
+def _derive(ctx: Context, comp: Compiled, extra: Optional[dict]) -> tuple[dict, dict]:
+    """The documented facts the rule reads (name -> value, overrides applied) and the engine fact (flat keys)."""
+    values: dict = {}
+    fact: dict = {"kind": "eval", "item": ctx.resolved.id}
+    for name, engine_key, spec in comp.keys:
+        value = spec.compute(ctx)
+        if value is None:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        values[name] = value
+        fact[engine_key] = value
+    for name, value in (extra or {}).items():
+        if name in comp.facts:
+            values[name] = value
+            fact[conditions.key(name)] = value
+    return values, fact
+
+
 def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None) -> RuleResult:
     rule = comp.rule
-    values = compute(ctx, comp.facts)
-    values.update({k: v for k, v in (extra or {}).items() if k in comp.facts})
+    values, fact = _derive(ctx, comp, extra)
+    item_id = ctx.resolved.id
     for fact_name in comp.facts:
-        trace.append(f"{ctx.resolved.id}: derived {fact_name} = {_show(values.get(fact_name))}")
-    fact = {conditions.key(k): v for k, v in values.items()}
-    fact.update(kind="eval", item=ctx.resolved.id)
+        trace.append(f"{item_id}: derived {fact_name} = {_show(values.get(fact_name))}")
     fired = get_host().run(comp.ruleset, fact)
     for action in fired:
         if action != compiler.SEEN:
-            trace.append(f"{ctx.resolved.id}: {rule.id} fired {action}")
+            trace.append(f"{item_id}: {rule.id} fired {action}")
     applicable = rule.when is None or compiler.APPLIES in fired
-    criteria = [_criterion(ctx, rule, crit, values, fired) for crit in rule.criteria] if applicable else []
-    return RuleResult(
-        id=rule.id, title=rule.title, tier=rule.tier, edition=rule.citation.edition, citation=str(rule.citation),
-        applicable=applicable, satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
+    criteria = [_criterion(ctx, cc, values, fired) for cc in comp.criteria] if applicable else []
+    return _record(RuleResult,
+        id=rule.id, title=rule.title, tier=rule.tier, edition=rule.citation.edition, citation=comp.citation,
+        applicable=applicable, superseded_by=None,
+        satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
         criteria=criteria, alternatives=list(rule.alternatives),
     )
 
 
-def _criterion(ctx: Context, rule: Rule, crit, values: dict, fired: list[str]) -> CriterionResult:
-    if f"{crit.id}.met" in fired:
+def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[str]) -> CriterionResult:
+    if cc.met in fired:
         status = "met"
-    elif f"{crit.id}.unmet" in fired:
+    elif cc.unmet in fired:
         status = "not_met"
     else:
         status = "not_documented"
-    counts = status != "met"
-    facts = [FactUse(name=n, value=values.get(n), documented=n in values, description=FACTS[n].description,
-                     source=ctx.source_of(FACTS[n]) if n in values else None)
-             for n in conditions.facts_of(crit.condition)]
-    return CriterionResult(
-        id=crit.id, statement=crit.statement, status=status, counts_against=counts, verified=crit.verified,
-        citation=str(rule.citation_for(crit)), condition=conditions.describe(crit.condition), facts=facts,
-        document=crit.document,
+    facts = [_record(FactUse, name=f.name, value=values.get(f.name), documented=f.name in values,
+                                     description=f.description,
+                                     source=ctx.source_of(f) if f.name in values else None)
+             for f in cc.facts]
+    crit = cc.crit
+    return _record(CriterionResult,
+        id=crit.id, statement=crit.statement, status=status, counts_against=status != "met", verified=crit.verified,
+        citation=cc.citation, condition=cc.condition, facts=facts, document=crit.document,
     )
 
 

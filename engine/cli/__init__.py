@@ -11,6 +11,7 @@ import sys
 from engine.cli.common import EXIT_BAD_INPUT, app
 from engine.errors import EngineError
 from engine.cli import commands  # noqa: F401,E402  (registers commands)
+from engine.cli import batch_cmd  # noqa: F401,E402
 from engine.cli import check_cmd  # noqa: F401,E402
 from engine.cli import explain_cmd  # noqa: F401,E402
 from engine.cli import facts_cmd  # noqa: F401,E402

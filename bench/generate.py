@@ -1,0 +1,346 @@
+"""Synthetic cases built from the rule pack: for each rule, an item it applies to, with every fact
+its conditions read set on one side of the leaf threshold or the other (or left undocumented).
+
+The cases are plain JSON dicts (what `ur batch` reads). Facts are set through the case fields
+they are derived from (`SETTERS`), so derivation runs for real; a fact with no setter is left
+undocumented and shows up as such in `coverage`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any, Callable, Iterator
+
+from engine import conditions
+from engine.facts import FACTS
+from engine.pack import RulePack
+from engine.rules import Leaf, Rule
+
+Setter = Callable[[dict, dict, Any, dict], None]  # (case, item, value, ctx)
+SETTERS: dict[str, Setter] = {}
+_LEVELS = ["L3-4", "L4-5", "L5-S1", "C5-6", "C6-7"]
+
+
+def setter(*names: str) -> Callable[[Setter], Setter]:
+    def register(fn: Setter) -> Setter:
+        for name in names:
+            SETTERS[name] = fn
+        return fn
+    return register
+
+
+def _med(case: dict, ctx: dict) -> dict:
+    """The medication entry for the requested drug (created on first use)."""
+    for med in case.setdefault("medications", []):
+        if med["drug"] == ctx["name"]:
+            return med
+    med = {"drug": ctx["name"], "status": "current", "since": ctx["date"].isoformat()}
+    case["medications"].append(med)
+    return med
+
+
+def _procedures(case: dict, ctx: dict) -> list[dict]:
+    procs = [p for p in case.setdefault("procedures", []) if p["service"] == ctx["name"]]
+    if not procs:
+        procs = [{"service": ctx["name"], "date": (ctx["date"] - dt.timedelta(days=120)).isoformat()}]
+        case["procedures"].extend(procs)
+    return procs
+
+
+@setter("case.chronic_phase")
+def _chronic(case, item, value, ctx):
+    case["injury_date"] = (ctx["date"] - dt.timedelta(weeks=30 if value else 4)).isoformat()
+
+
+@setter("drug.current_use")
+def _current(case, item, value, ctx):
+    if value:
+        _med(case, ctx)
+    else:
+        case["medications"] = [m for m in case.get("medications", []) if m["drug"] != ctx["name"]]
+
+
+@setter("drug.course_weeks", "drug.weeks_on_drug")
+def _course(case, item, value, ctx):
+    item["days_supply"] = 7.0
+    weeks_before = max(0.0, value - 1.0)
+    _med(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
+
+
+@setter("drug.use_pattern")
+def _pattern(case, item, value, ctx):
+    _med(case, ctx)["pattern"] = value
+
+
+@setter("drug.pain_reduced", "drug.function_improved", "drug.aberrant_behavior", "drug.side_effects_reviewed")
+def _response(case, item, value, ctx):
+    _med(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@setter("drug.other_same_class")
+def _same_class(case, item, value, ctx):
+    others = [d for d in ctx["vocab"].drugs.values()
+              if d.name != ctx["name"] and set(d.classes) & set(ctx["classes"]) - {"opioid"}]
+    for drug in others[: int(value)]:
+        case.setdefault("medications", []).append({"drug": drug.name, "status": "current"})
+
+
+@setter("case.current_medications")
+def _count(case, item, value, ctx):
+    meds = case.setdefault("medications", [])
+    for name in ("ibuprofen", "naproxen", "gabapentin", "duloxetine")[: max(0, int(value) - len(meds))]:
+        if name in ctx["vocab"].drugs:
+            meds.append({"drug": name, "status": "current"})
+
+
+@setter("opioid.total_mme", "opioid.request_mme")
+def _mme(case, item, value, ctx):
+    drug = ctx["vocab"].drugs.get(ctx["name"])
+    if drug is None or not drug.mme_per_mg:
+        return
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{round(value / (2 * drug.mme_per_mg), 1)}mg"
+
+
+@setter("request.days_supply")
+def _days(case, item, value, ctx):
+    item["days_supply"] = value
+
+
+@setter("request.levels")
+def _levels(case, item, value, ctx):
+    item["levels"] = _LEVELS[: max(1, min(int(value), 3))]
+
+
+@setter("request.approach", "request.region")
+def _item_field(case, item, value, ctx):
+    item[ctx["fact"].split(".", 1)[1]] = value
+
+
+@setter("request.visits")
+def _visits(case, item, value, ctx):
+    item["visits"] = int(value)
+
+
+@setter("request.frequency_per_week")
+def _frequency(case, item, value, ctx):
+    item["frequency_per_week"] = max(1.0, value)
+
+
+@setter("history.total_visits", "therapy.injury_visits")
+def _total_visits(case, item, value, ctx):
+    item["visits"] = max(1, int(value))
+
+
+@setter("case.injury_on_or_after_2004")
+def _injury_2004(case, item, value, ctx):
+    case["injury_date"] = "2008-03-01" if value else "2001-03-01"
+
+
+@setter("request.daily_mg")
+def _daily_mg(case, item, value, ctx):
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{max(1.0, value / 2)}mg"
+
+
+@setter("request.unjustified_components")
+def _components(case, item, value, ctx):
+    item["components"] = [f"test {i}" for i in range(int(value) + 1)]
+    item["justified_components"] = ["test 0"]
+
+
+@setter("history.prior_count", "history.prior_count_past_year")
+def _prior(case, item, value, ctx):
+    days = 200 if ctx["fact"].endswith("past_year") else 500
+    case["procedures"] = [p for p in case.get("procedures", []) if p["service"] != ctx["name"]]
+    for i in range(int(value)):
+        case["procedures"].append({"service": ctx["name"],
+                                   "date": (ctx["date"] - dt.timedelta(days=days + 30 * i)).isoformat()})
+
+
+@setter("history.last_relief_percent", "history.last_relief_weeks", "history.last_medication_reduced",
+        "history.last_function_improved")
+def _last(case, item, value, ctx):
+    field = ctx["fact"].split(".", 1)[1].replace("last_", "")
+    _procedures(case, ctx)[-1][field] = int(value) if field == "relief_percent" else value
+
+
+@setter("imaging.prior_study")
+def _study(case, item, value, ctx):
+    if value:
+        case.setdefault("studies", []).append({"kind": ctx["name"] if ctx["name"] in ("mri", "ct", "xray") else "mri",
+                                               "region": item.get("region", "lumbar")})
+
+
+@setter("monitoring.opioid_agreement", "monitoring.single_prescriber")
+def _monitoring(case, item, value, ctx):
+    case.setdefault("monitoring", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@setter("monitoring.unaddressed_inconsistent_screens")
+def _screens(case, item, value, ctx):
+    case.setdefault("monitoring", {})["drug_screens"] = (
+        [{"consistent": True}] + [{"consistent": False, "addressed": False} for _ in range(int(value))])
+
+
+@setter("exam.objective_nerve_compromise", "exam.dermatomal_sensory_loss")
+def _exam(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]} if value else {"date": ctx["date"].isoformat()}
+
+
+@setter("spine.radiculopathy_corroborated")
+def _corroborated(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]}
+    case["studies"] = [{"kind": "mri", "region": "lumbar", "nerve_root_levels": ["L5" if value else "L3"]}]
+
+
+@setter("pain.moderate_to_severe")
+def _severity(case, item, value, ctx):
+    case.setdefault("pain", {})["score"] = 7 if value else 2
+
+
+@setter("pain.radiating", "pain.neuropathic")
+def _pain(case, item, value, ctx):
+    case.setdefault("pain", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@setter("function.work_status", "function.adl_improved")
+def _function(case, item, value, ctx):
+    case.setdefault("function", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@setter("primary.certified")
+def _primary(case, item, value, ctx):
+    """Accompany a consultation whose one criterion is met (certified) or not documented."""
+    primary = {"id": "primary", "request": "Pain management consultation"}
+    if value:
+        primary["documentation"] = {"additional_expertise_needed": True, "reason_stated": True}
+    case["items"].insert(0, primary)
+    item["accompanies"] = "primary"
+
+
+def _set(case: dict, item: dict, fact: str, value: Any, ctx: dict) -> bool:
+    scope, _, name = fact.partition(".")
+    if scope == "finding":
+        case.setdefault("findings", {})[name] = value
+    elif scope == "doc":
+        item.setdefault("documentation", {})[name] = value
+    elif fact in SETTERS:
+        SETTERS[fact](case, item, value, {**ctx, "fact": fact})
+    else:
+        return False
+    return True
+
+
+def side_value(leaf: Leaf, holds: bool, rng: random.Random) -> Any:
+    """A value for the leaf's fact that makes the leaf hold (or fail)."""
+    spec = FACTS[leaf.fact]
+    op, v = leaf.op, leaf.value
+    if op == "documented":
+        return _any_value(spec, rng)
+    if op in ("eq", "ne"):
+        want_equal = holds == (op == "eq")
+        return v if want_equal else _other(spec, [v], rng)
+    if op in ("in", "not_in"):
+        want_in = holds == (op == "in")
+        return rng.choice(v) if want_in else _other(spec, list(v), rng)
+    step = float(rng.choice([1, 2, 5, max(1, abs(v) // 2)]))
+    above = {"lt": not holds, "lte": not holds, "gt": holds, "gte": holds}[op]
+    edge = {"lt": v - step, "lte": v, "gt": v + step, "gte": v}  # values on the holding side
+    if holds:
+        return max(0.0, edge[op])
+    return v + step if above else max(0.0, v - step)
+
+
+def _any_value(spec, rng: random.Random) -> Any:
+    if spec.type == "bool":
+        return rng.random() < 0.5
+    if spec.type == "number":
+        return float(rng.randint(0, 10))
+    return rng.choice(spec.values) if spec.values else "other"
+
+
+def _other(spec, taken: list, rng: random.Random) -> Any:
+    if spec.type == "bool":
+        return not taken[0]
+    if spec.type == "number":
+        return float(max(taken) + rng.randint(1, 5))
+    rest = [x for x in spec.values if x not in taken]
+    return rng.choice(rest) if rest else "other"
+
+
+def _leaves(rule: Rule) -> list[Leaf]:
+    conds = ([rule.when] if rule.when is not None else []) + [c.condition for c in rule.criteria]
+    return [leaf for cond in conds for leaf in conditions.leaves(cond)]
+
+
+def _target(rule: Rule, pack: RulePack, rng: random.Random) -> tuple[str, str, tuple[str, ...]]:
+    """(kind, name, classes) of an item the rule's applies_to matches."""
+    at, vocab = rule.applies_to, pack.vocab
+    drugs = list(at.drugs) + [d.name for d in vocab.drugs.values() if set(d.classes) & set(at.classes)]
+    services = list(at.services) + [s.name for s in vocab.services.values() if s.category in at.categories]
+    if drugs and (not services or rng.random() < 0.5):
+        name = rng.choice(drugs)
+        return "drug", name, tuple(vocab.drugs[name].classes)
+    return "service", rng.choice(services), ()
+
+
+def _day(rule: Rule, rng: random.Random) -> dt.date:
+    start = max(rule.effective.from_, dt.date(2010, 1, 1))
+    end = min(rule.effective.until or dt.date(2017, 11, 30), dt.date(2017, 11, 30))
+    if end < start:
+        start, end = rule.effective.from_, rule.effective.until or rule.effective.from_ + dt.timedelta(days=365)
+    return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def _item(kind: str, name: str, rng: random.Random, index: int) -> dict:
+    if kind == "drug":
+        qty, per_day = rng.choice([20, 30, 60, 90, 120]), rng.choice([1, 2, 3, 4])
+        return {"id": f"i{index}", "name": name, "request": f"{name} {rng.choice([5, 10, 20, 50])}mg #{qty}",
+                "sig": f"{per_day} tablets per day" if per_day > 1 else "1 tablet daily"}
+    return {"id": f"i{index}", "name": name, "request": name.replace("_", " ") + rng.choice(["", " x6", " (retro)"])}
+
+
+def _fill(case: dict, rule: Rule, pack: RulePack, rng: random.Random, index: int) -> None:
+    kind, name, classes = _target(rule, pack, rng)
+    item = _item(kind, name, rng, index)
+    case["items"].append(item)
+    ctx = {"name": name, "classes": classes, "vocab": pack.vocab,
+           "date": dt.date.fromisoformat(case["request_date"])}
+    for leaf in _leaves(rule):
+        roll = rng.random()
+        if roll < 0.1:
+            continue  # left undocumented
+        value = side_value(leaf, roll < 0.55, rng)
+        if leaf.fact == "primary.certified" and any(i.get("id") == "primary" for i in case["items"]):
+            continue
+        _set(case, item, leaf.fact, value, ctx)
+
+
+def generate(pack: RulePack, n: int, seed: int = 7) -> Iterator[dict]:
+    """`n` case dicts, cycling through every rule in force; about 30% carry a second item."""
+    rng = random.Random(seed)
+    rules = [loaded.rule for loaded in pack.rules]
+    for i in range(n):
+        rule = rules[i % len(rules)]
+        day = _day(rule, rng)
+        case: dict = {"id": f"synthetic-{seed}-{i}", "request_date": day.isoformat(),
+                      "patient": {"age": rng.randint(20, 70)}, "items": []}
+        _fill(case, rule, pack, rng, 1)
+        if rng.random() < 0.3:
+            other = rng.choice(rules)
+            if other.effective.covers(day):
+                _fill(case, other, pack, rng, 2)
+        yield case
+
+
+def coverage(decisions) -> dict[tuple[str, str], set[str]]:
+    """(rule, criterion) -> the statuses seen across the decisions."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for decision in decisions:
+        for item in decision.items:
+            for rule in item.rules:
+                for crit in rule.criteria:
+                    seen.setdefault((rule.id, crit.id), set()).add(crit.status)
+    return seen

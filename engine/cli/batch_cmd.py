@@ -1,0 +1,78 @@
+"""`ur batch`: decide a JSONL file or a folder of case files, one decision record per line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from engine.cli.common import EXIT_BAD_INPUT, EXIT_OK, RulesOption, app, fail
+from engine.errors import EngineError
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Argument(help="A JSONL file (one case object per line) or a folder of case files.")],
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (output order never changes).")] = 1,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write records here (default: stdout).")] = None,
+    rules: RulesOption = None,
+) -> None:
+    """For payers: re-run a case archive; streams one decision record (JSON) per line, in input order.
+
+    Bad inputs are reported on stderr as `file:line: field: message` and skipped; the run then
+    ends with exit status 2."""
+    from engine import batch as lib
+    from engine.record import timestamp
+
+    try:
+        if workers < 1:
+            raise EngineError(f"--workers must be at least 1 (got {workers})")
+        work = lib.inputs(input)
+        first = next(work, None)
+        if first is None:
+            raise EngineError(f"{input}: no cases found")
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+    except (EngineError, OSError) as exc:
+        fail(exc)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        outcomes = lib.run(_chain(first, work), str(rules) if rules else None, timestamp(), workers)
+        counts = lib.write(outcomes, out, lambda msg: typer.echo(f"error: {msg}", err=True), progress)
+    except EngineError as exc:
+        fail(exc)
+    finally:
+        if output:
+            out.close()
+        if progress:
+            progress.done()
+    typer.echo(f"{counts['records']} records ({counts['items']} items), {counts['errors']} bad inputs", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_OK)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+class _Progress:
+    """A one-line counter on a terminal's stderr (never written to a pipe or file)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._last = self._clock()
+
+    def __call__(self, done: int) -> None:
+        now = self._clock()
+        if now - self._last >= 0.2:
+            self._last = now
+            rate = done / max(now - self._start, 1e-9)
+            sys.stderr.write(f"\r{done:,} cases  {rate:,.0f}/s")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
