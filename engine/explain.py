@@ -80,7 +80,7 @@ def render_explanation(decision: CaseDecision, only_unmet: bool = False) -> str:
     lines += ["", "=" * WIDTH, "ORDER OF EVALUATION (derived facts, engine firings, outcomes, as they happened)"]
     if only_unmet:
         lines.append("  omitted with --only unmet; run without it for the full trace")
-    for item, steps in trace_groups(decision.trace):
+    for item, steps in [] if only_unmet else trace_groups(decision.trace):
         lines.append(f"  {item}")
         lines += [f"    {n:>3}. {text}" for n, text in steps]
     return "\n".join(lines)

@@ -51,7 +51,7 @@ def render_markdown(record: DecisionRecord, only_unmet: bool = False) -> str:
     lines += ["", "## Order of evaluation", ""]
     if only_unmet:
         lines.append("_Omitted with `--only unmet`; run without it for the full trace._")
-    for item, steps in trace_groups(decision.trace):
+    for item, steps in [] if only_unmet else trace_groups(decision.trace):
         lines.append(f"- `{item}`")
         lines += [f"  {n}. {_md(text)}" for n, text in steps]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""Core commands: explain, check, test, validate."""
+"""Core commands: check, test, validate (explain and verify live in explain_cmd)."""
 
 from __future__ import annotations
 
@@ -11,31 +11,6 @@ import typer
 from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format,
                                fail, load_rules, one_case)
 from engine.errors import EngineError, EngineFault
-
-
-@app.command()
-def explain(
-    file: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).")],
-    rules: RulesOption = None,
-    fmt: FormatOption = "text",
-    only: Annotated[Optional[str], typer.Option("--only", help="'unmet' shows only what decided the outcome.")] = None,
-) -> None:
-    """For auditors: every criterion per item, with its status, facts, sources and citation."""
-    try:
-        check_format(fmt, ("text", "json"))
-        if only not in (None, "unmet"):
-            raise EngineError(f"--only takes 'unmet' (got '{only}')")
-        from engine.evaluate import evaluate
-        from engine.explain import render_explanation
-
-        loaded = one_case(file)
-        decision = evaluate(loaded.case, load_rules(rules), loaded.doc, loaded.name)
-    except (EngineError, EngineFault) as exc:
-        fail(exc)
-    if fmt == "json":
-        typer.echo(decision.model_dump_json(indent=2))
-    else:
-        typer.echo(render_explanation(decision, only_unmet=only == "unmet"))
 
 
 @app.command("test")
