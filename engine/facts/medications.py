@@ -31,9 +31,15 @@ finding("misuse_risk", "text", "Risk of opioid misuse or addiction as stratified
 
 TOPICAL = "topical_analgesic"
 NOT_RECOMMENDED = "topical_not_recommended"
+COMPOUNDED = "compounded"
 _SPLIT = re.compile(r"\s*(?:/|,|\+|;|\band\b|\bwith\b)\s*", re.I)
 _NEUROPATHIC_FIRST_LINE = {"anticonvulsant", "tricyclic_antidepressant", "snri"}
 _GI_RISK_DRUGS = {"aspirin", "anticoagulant", "oral_corticosteroid"}
+
+
+def _unnamed_compound(classes: tuple[str, ...]) -> bool:
+    """A generic "compounded cream" names no ingredient (a known product such as Terocin does)."""
+    return COMPOUNDED in classes and NOT_RECOMMENDED not in classes
 
 
 def _topical_classes(ctx: Context, text: str) -> Optional[tuple[str, ...]]:
@@ -43,28 +49,37 @@ def _topical_classes(ctx: Context, text: str) -> Optional[tuple[str, ...]]:
         return ()
     topical = ctx.vocab.drugs.get(f"{term.name}-topical")
     classes = tuple(topical.classes) if topical else term.classes
+    if _unnamed_compound(classes):
+        return ()
     return classes if TOPICAL in classes else None
 
 
 def ingredients(ctx: Context) -> Optional[list[tuple[str, ...]]]:
-    """Topical classes of each ingredient of a topical item, or None when one cannot be classified.
+    """Topical classes of each ingredient of a topical item, or None when one cannot be classified."""
+    if "ingredients" not in ctx._cache:
+        out = None
+        if ctx.resolved.kind == "drug" and TOPICAL in ctx.resolved.classes:
+            out = _listed(ctx) if ctx.item.components else _named(ctx)
+        ctx._cache["ingredients"] = out
+    return ctx._cache["ingredients"]
 
-    Ingredients are the item's `components:` when given (each must be known), else the drugs named
-    in the request text ("flurbiprofen/cyclobenzaprine cream"), else the product itself.
-    """
-    if "ingredients" in ctx._cache:
-        return ctx._cache["ingredients"]
-    out: Optional[list[tuple[str, ...]]] = None
-    if ctx.resolved.kind == "drug" and TOPICAL in ctx.resolved.classes:
-        explicit = bool(ctx.item.components)
-        parts = ctx.item.components if explicit else _SPLIT.split(ctx.item.request)
-        found = [_topical_classes(ctx, part) for part in parts if part.strip()]
-        if any(classes is None for classes in found) or (explicit and () in found):
-            out = None
-        else:
-            out = [c for c in found if c] or [ctx.resolved.classes]
-    ctx._cache["ingredients"] = out
-    return out
+
+def _listed(ctx: Context) -> Optional[list[tuple[str, ...]]]:
+    """The item's `components:`; each must name a drug with a topical classification."""
+    found = [_topical_classes(ctx, part) for part in ctx.item.components]
+    return None if any(not classes for classes in found) else found
+
+
+def _named(ctx: Context) -> Optional[list[tuple[str, ...]]]:
+    """Drugs named in the request text ("flurbiprofen/cyclobenzaprine cream"), else the product itself;
+    None for an unnamed compound, whose ingredients must be listed."""
+    found = [_topical_classes(ctx, part) for part in _SPLIT.split(ctx.item.request) if part.strip()]
+    if any(classes is None for classes in found):
+        return None
+    named = [classes for classes in found if classes]
+    if named:
+        return named
+    return None if _unnamed_compound(ctx.resolved.classes) else [ctx.resolved.classes]
 
 
 def _count(ctx: Context, cls: str) -> Optional[float]:
