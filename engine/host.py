@@ -113,11 +113,13 @@ class EngineHost:
         self._fired.clear()
         self._errors.clear()
         try:
-            self._host.assert_fact(ruleset, {**fact, "sid": sid})
+            state = self._host.assert_fact(ruleset, {**fact, "sid": sid})
         except MessageNotHandledException:
             raise EngineFault(f"ruleset {ruleset} did not observe the fact: {sorted(fact)}") from None
         finally:
             self._host.delete_state(ruleset, sid)
+        if isinstance(state, dict) and state.get("exception"):  # durable swallows action exceptions
+            self._errors.append(f"ruleset {ruleset}: an action raised: {str(state['exception']).split(', traceback')[0]}")
         if self._errors:
             raise EngineFault("; ".join(self._errors))
         return list(self._fired)
