@@ -83,10 +83,9 @@ def plan_decision(case: Case, pack: RulePack) -> tuple[CaseDecision, dict[str, d
     for item in first.items:
         facts = known_facts(item)
         for _, crit in blocking(item):
-            if crit.status == "not_documented":
-                found = satisfy(criterion_condition(pack, item, crit), {**facts, **overrides.get(item.id, {})})
-                if found:
-                    overrides.setdefault(item.id, {}).update(found)
+            found = satisfy(criterion_condition(pack, item, crit), {**facts, **overrides.get(item.id, {})})
+            if found:
+                overrides.setdefault(item.id, {}).update(found)
     return evaluate(case, pack, overrides=overrides), overrides
 
 
@@ -111,19 +110,20 @@ def _line(case: Case, pack: RulePack, item: ItemDecision, rule_id: str, crit: Cr
                 citation=crit.citation, verified=crit.verified)
     if key in fixed:
         return Line(**base, action="change", detail="met by the change below (re-evaluated)",
-                    doc_check=_doc_check(case, pack, item, crit) if crit.status == "not_documented" else None)
+                    doc_check=_doc_check(case, pack, item, crit))
     if "primary.certified" in [f.name for f in crit.facts]:
         return Line(**base, action="follows", detail=f"follows item '{item.accompanies}': approvable only when it is")
-    check = _doc_check(case, pack, item, crit) if crit.status == "not_documented" else None
+    check = _doc_check(case, pack, item, crit)
     if check is not None:
         return Line(**base, action="document", doc_check=check)
     shown = ", ".join(f"{f.name} = {conditions._show(f.value)}" for f in crit.facts if f.documented)
     return Line(**base, action="cannot",
-                detail=f"the record documents {shown or 'facts'}, which fails this; no change to the request meets it")
+                detail=f"the record documents {shown or 'facts'} that fail this; no change to the request meets it")
 
 
 def _doc_check(case: Case, pack: RulePack, item: ItemDecision, crit: CriterionResult) -> Optional[DocCheck]:
-    """Re-evaluate the item with this criterion's missing facts documented so that it is met."""
+    """Re-evaluate the item with this criterion's missing facts documented so that it is met
+    (None when documented facts already fail it)."""
     found = satisfy(criterion_condition(pack, item, crit), known_facts(item))
     if found is None:
         return None
