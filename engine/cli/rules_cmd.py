@@ -1,0 +1,34 @@
+"""`ur rules`: list the rule pack (id, topic, tier, edition, dates, citation, verification)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from engine.cli.common import FormatOption, RulesOption, app, check_format, fail, load_rules
+from engine.errors import EngineError
+
+
+@app.command("rules")
+def rules_list(
+    rules: RulesOption = None,
+    fmt: FormatOption = "text",
+    topic: Annotated[Optional[str], typer.Option("--topic", help="Only rules of this topic (e.g. opioids).")] = None,
+    tier: Annotated[Optional[str], typer.Option("--tier", help="Only rules of this tier (mtus, acoem, odg, other).")] = None,
+) -> None:
+    """For rule maintainers and auditors: every rule, its edition and dates, and how much is verified."""
+    from engine.catalog import catalog, render_text
+
+    try:
+        check_format(fmt, ("text", "json"))
+        if tier is not None and tier not in ("mtus", "acoem", "odg", "other"):
+            raise EngineError(f"--tier must be one of mtus, acoem, odg, other (got '{tier}')")
+        rows = catalog(load_rules(rules), topic=topic, tier=tier)
+    except EngineError as exc:
+        fail(exc)
+    if fmt == "json":
+        typer.echo(json.dumps([r.model_dump() for r in rows], indent=2))
+    else:
+        typer.echo(render_text(rows), nl=False)
