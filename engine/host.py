@@ -114,10 +114,12 @@ class EngineHost:
         self._errors.clear()
         try:
             state = self._host.assert_fact(ruleset, {**fact, "sid": sid})
-        except MessageNotHandledException:
+        except MessageNotHandledException:  # no session was created; deleting one crashes the C engine
             raise EngineFault(f"ruleset {ruleset} did not observe the fact: {sorted(fact)}") from None
-        finally:
+        except BaseException:
             self._host.delete_state(ruleset, sid)
+            raise
+        self._host.delete_state(ruleset, sid)
         if isinstance(state, dict) and state.get("exception"):  # durable swallows action exceptions
             self._errors.append(f"ruleset {ruleset}: an action raised: {str(state['exception']).split(', traceback')[0]}")
         if self._errors:
