@@ -18,6 +18,8 @@ _QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
 _STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
 _BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
 _FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
+_PER_WEEK = re.compile(r"\b(?:\d{1,2}\s*-\s*)?(\d{1,2})\s*(?:x|times)\s*(?:/\s*|a\s+|per\s+)w(?:ee)?k\.?\s*"
+                       r"(?:x|for)\s*(\d{1,2})\s*w(?:ee)?ks?\b", re.I)  # "2x/week x 6 weeks", "1-2 times a week for 4 weeks"
 _VISITS = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
 _REGIONS = {
     "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
@@ -64,7 +66,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     strength = item.strength or _first(_STRENGTH, text)
     if strength is None and term is not None and term.kind == "drug":
         strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
-    freq = _FREQ.search(text) if term and term.kind == "service" else None
+    freq = (_PER_WEEK.search(text) or _FREQ.search(text)) if term and term.kind == "service" else None
     frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
     weeks = item.weeks or (float(freq.group(2)) if freq else None)
     visits = item.visits if item.visits is not None else _visits(text, term, frequency, weeks, quantity)

@@ -1,0 +1,103 @@
+"""Derived facts for physical medicine, devices, procedures and diagnostics, and request parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.cases import Item, case_from_data
+from engine.errors import Location
+from engine.facts import Context, compute
+from engine.requests import resolve_item
+
+
+def facts(pack, data: dict, names: list[str], item: int = 0) -> dict:
+    case = case_from_data({"request_date": "2015-06-01", **data})
+    target = case.items[item]
+    resolved = resolve_item(target, "i", pack.vocab, Location("t", 1, ""))
+    return compute(Context(case, target, resolved, pack.vocab), names)
+
+
+@pytest.mark.parametrize("text, visits, per_week, weeks", [
+    ("PT 2x/week x 6 weeks lumbar", 12, 2, 6),
+    ("physical therapy 3 times a week for 4 weeks", 12, 3, 4),
+    ("Acupuncture 1-2x/week x 6 weeks", 12, 2, 6),
+    ("Chiropractic 2 x 4", 8, 2, 4),
+    ("acupuncture x6", 6, None, None),
+])
+def test_request_visits_and_frequency(pack, text, visits, per_week, weeks):
+    r = resolve_item(Item(request=text), "i", pack.vocab, Location("t", 1, ""))
+    assert (r.visits, r.frequency_per_week, r.weeks) == (visits, per_week, weeks)
+
+
+def test_medial_branch_block_levels_counted(pack):
+    r = resolve_item(Item(request="MBB L4-5 L5-S1"), "i", pack.vocab, Location("t", 1, ""))
+    assert (r.name, r.levels_count, r.region) == ("medial_branch_block", 2, "lumbar")
+
+
+def test_allowance_counts_prior_visits_same_region_only(pack):
+    data = {"findings": {"therapy_diagnosis": "myalgia"},
+            "procedures": [{"service": "PT", "region": "lumbar", "visits": 6},
+                           {"service": "PT", "region": "knee", "visits": 12},
+                           {"service": "chiropractic", "region": "lumbar", "visits": 12}],
+            "items": [{"request": "PT 2x3 lumbar"}]}
+    got = facts(pack, data, ["therapy.allowed_visits", "therapy.visits_beyond_allowance", "therapy.injury_visits"])
+    assert got == {"therapy.allowed_visits": 10.0, "therapy.visits_beyond_allowance": 2.0,
+                   "therapy.injury_visits": 24.0}
+
+
+def test_allowance_undocumented_without_diagnosis(pack):
+    got = facts(pack, {"items": [{"request": "PT 2x3 lumbar"}]}, ["therapy.visits_beyond_allowance"])
+    assert got == {}
+
+
+@pytest.mark.parametrize("text, mode, days", [
+    ("TENS unit rental 30 days", "rental", 30.0),
+    ("TENS unit purchase", "purchase", None),
+    ("TENS supplies (electrodes)", "supplies", None),
+    ("H-wave unit rental 2 months", "rental", 60.0),
+    ("Spinal cord stimulator trial", "trial", None),
+])
+def test_device_mode_and_days(pack, text, mode, days):
+    got = facts(pack, {"items": [{"request": text}]}, ["request.device_mode", "request.device_days"])
+    assert got.get("request.device_mode") == mode
+    assert got.get("request.device_days") == days
+
+
+@pytest.mark.parametrize("text, ncs, limb", [
+    ("EMG/NCV bilateral lower extremities", True, "lower"),
+    ("EMG bilateral upper extremities", False, "upper"),
+    ("EMG lumbar", False, "lower"),
+])
+def test_electrodiagnostic_request(pack, text, ncs, limb):
+    got = facts(pack, {"items": [{"request": text}]}, ["request.includes_ncs", "request.limb"])
+    assert (got["request.includes_ncs"], got["request.limb"]) == (ncs, limb)
+
+
+def test_esi_in_same_request_and_mbb_relief(pack):
+    data = {"procedures": [{"service": "MBB", "region": "lumbar", "date": "2015-03-01", "relief_percent": 80},
+                           {"service": "MBB", "region": "cervical", "date": "2015-04-01", "relief_percent": 20}],
+            "items": [{"request": "RFA L4-5"}, {"request": "LESI L5-S1"}]}
+    got = facts(pack, data, ["request.esi_same_session", "history.mbb_relief_percent"])
+    assert got == {"request.esi_same_session": True, "history.mbb_relief_percent": 80.0}
+
+
+def test_tens_trial_failed_three_valued(pack):
+    base = {"items": [{"request": "H-wave 30 day trial"}]}
+    assert facts(pack, base, ["history.tens_trial_failed"]) == {}
+    failed = {**base, "procedures": [{"service": "TENS", "function_improved": False}]}
+    assert facts(pack, failed, ["history.tens_trial_failed"]) == {"history.tens_trial_failed": True}
+
+
+def test_radiculopathy_obvious_needs_matching_study(pack):
+    exam = {"date": "2015-05-01", "sensory_loss": [{"level": "L5"}]}
+    item = [{"request": "EMG lower extremities"}]
+    assert facts(pack, {"exam": exam, "items": item}, ["spine.radiculopathy_obvious"]) == {
+        "spine.radiculopathy_obvious": False}
+    studies = [{"kind": "mri", "region": "lumbar", "nerve_root_levels": ["L5"]}]
+    assert facts(pack, {"exam": exam, "studies": studies, "items": item}, ["spine.radiculopathy_obvious"]) == {
+        "spine.radiculopathy_obvious": True}
+
+
+def test_home_health_hours(pack):
+    got = facts(pack, {"items": [{"request": "Home health aide 40 hrs/week"}]}, ["request.hours_per_week"])
+    assert got == {"request.hours_per_week": 40.0}
