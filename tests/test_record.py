@@ -132,13 +132,13 @@ def test_tampered_input_or_result_is_not_reproduced(pack):
     tampered = verify(DecisionRecord.model_validate(data), pack)
     assert not tampered.input_intact and not tampered.reproduced
     data = json.loads(record_json(record))
-    crit = data["decision"]["items"][1]["rules"][0]["criteria"][0]
+    item, rule, crit = next((i, r, c) for i in data["decision"]["items"] for r in i["rules"] for c in r["criteria"])
     old = crit["status"]
     crit["status"] = "not_met" if old == "met" else "met"
     edited = verify(DecisionRecord.model_validate(data), pack)
     assert edited.input_intact and not edited.reproduced
-    item, rule = data["decision"]["items"][1]["id"], data["decision"]["items"][1]["rules"][0]["id"]
-    assert edited.criteria == [CriterionChange(item=item, rule=rule, criterion=crit["id"], old=crit["status"], new=old)]
+    assert edited.criteria == [CriterionChange(item=item["id"], rule=rule["id"], criterion=crit["id"],
+                                               old=crit["status"], new=old)]
 
 
 def test_log_appends_one_line_per_run_and_verify_reads_the_log(tmp_path):
