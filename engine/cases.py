@@ -279,11 +279,11 @@ def check_documented_facts(case: Case, doc: Document, prefix: tuple = ()) -> Non
     from engine.sources import dotted, suggest
 
     def check(namespace: str, values: dict, loc: tuple) -> None:
-        known = [n.split(".", 1)[1] for n in FACTS if n.startswith(namespace + ".")]
         for key, value in values.items():
             fact = FACTS.get(f"{namespace}.{key}")
             where = Location(doc.path, doc.line_of(loc + (key,)), dotted(prefix + loc + (key,)))
             if fact is None:
+                known = [n.split(".", 1)[1] for n in FACTS if n.startswith(namespace + ".")]
                 raise EngineError(f"unknown finding '{key}'{suggest(key, known)}", where)
             if fact.type == "bool" and not isinstance(value, bool):
                 raise EngineError(f"expects true or false (got {value!r})", where)

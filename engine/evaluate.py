@@ -10,6 +10,7 @@ value comes from the validated case and pack and already has the record's type.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
@@ -51,6 +52,7 @@ class Compiled:
 _COMPILED: dict[str, dict[str, Compiled]] = {}
 _CANDIDATES: dict[tuple, list[Rule]] = {}
 _CANDIDATE_LIMIT = 4096
+_BOUNDS: dict[str, list[dt.date]] = {}
 
 
 def _record(cls, **values):
@@ -87,8 +89,16 @@ def compiled(pack: RulePack) -> dict[str, Compiled]:
 
 
 def _candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
-    """pack.candidates, sorted by tier then id, memoised per item type and day."""
-    key = (pack.digest, res.kind, res.name, res.classes, res.category, day)
+    """pack.candidates, sorted by tier then id, memoised per item type and date span.
+
+    Whether a rule is in force changes only on some rule's `from` date or the day after its
+    `until`, so between two such dates the answer is the same and one lookup serves them all."""
+    bounds = _BOUNDS.get(pack.digest)
+    if bounds is None:
+        days = {r.rule.effective.from_ for r in pack.rules}
+        days |= {r.rule.effective.until + dt.timedelta(days=1) for r in pack.rules if r.rule.effective.until}
+        bounds = _BOUNDS[pack.digest] = sorted(days)
+    key = (pack.digest, res.kind, res.name, res.classes, res.category, bisect.bisect_right(bounds, day))
     rules = _CANDIDATES.get(key)
     if rules is None:
         if len(_CANDIDATES) >= _CANDIDATE_LIMIT:

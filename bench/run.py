@@ -1,0 +1,167 @@
+"""Benchmark: throughput, latency and memory of the engine path against a plain-Python floor,
+plus cold-start timings. Prints a table; not a test.
+
+    python bench/run.py [--sizes 1000,10000,100000] [--seed N]
+
+Each size runs in a fresh process (so peak RSS belongs to that size alone) on synthetic cases
+from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
+JSON parse, case validation, derived facts, the engine, and the canonical decision record.
+The floor runs the same cases through the same pipeline with the durable_rules call replaced by
+engine.conditions.evaluate over the same derived facts; the two outputs are compared record
+by record (the order of trace lines aside: the engine fires rules in its own order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SAMPLE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
+
+
+class PythonHost:
+    """Stands in for engine.host.EngineHost: the same firings, decided by conditions.evaluate."""
+
+    def __init__(self, table) -> None:
+        self._rules = {c.ruleset: c for c in table.values()}
+
+    def run(self, ruleset: str, fact: dict) -> list[str]:
+        from engine import compiler, conditions
+
+        comp = self._rules[ruleset]
+        facts = {name: fact[key] for name, key, _ in comp.keys if key in fact}
+        fired = [compiler.SEEN]
+        rule = comp.rule
+        if rule.when is not None and conditions.evaluate(rule.when, facts) is True:
+            fired.append(compiler.APPLIES)
+        for crit in rule.criteria:
+            result = conditions.evaluate(crit.condition, facts)
+            if result is not None:
+                fired.append(f"{crit.id}.met" if result else f"{crit.id}.unmet")
+        return fired
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_pass(decider, lines: list[str]) -> tuple[list[float], int, list[str]]:
+    from engine.batch import Input
+
+    latencies, items, out = [], 0, []
+    for number, text in enumerate(lines, 1):
+        t0 = time.perf_counter()
+        outcome = decider.decide(Input("bench.jsonl", number, text))
+        latencies.append(time.perf_counter() - t0)
+        if outcome.error:
+            raise SystemExit(f"generator produced a bad case: {outcome.error}")
+        items += outcome.items
+        out.append(outcome.records[0])
+    return latencies, items, out
+
+
+def one_size(n: int, seed: int) -> dict:
+    """Run in a fresh process: the engine path, then the floor, on the same N cases."""
+    import hashlib
+
+    import engine.host
+    from bench.generate import generate
+    from engine.batch import Decider
+    from engine.evaluate import compiled
+
+    decider = Decider(None, "1970-01-01T00:00:00Z")
+    warm = [json.dumps(c) for c in generate(decider.pack, min(n, 500), seed + 1)]
+    timed_pass(decider, warm)
+    rss_warm = rss_mb()
+    result: dict = {"n": n}
+    digests = {}
+    for label in ("engine", "floor"):
+        if label == "floor":
+            engine.host._HOST = PythonHost(compiled(decider.pack))
+        _CACHE.clear()
+        latencies, items, h = [], 0, hashlib.sha256()
+        for start in range(0, n, 5000):  # generate in slices: the input is not what we measure
+            lines = _slice(decider.pack, n, seed, start)
+            lat, count, out = timed_pass(decider, lines)
+            latencies += lat
+            items += count
+            for line in out:  # firing order inside the trace is the engine's; compare the rest exactly
+                record = json.loads(line)
+                record["decision"]["trace"].sort()
+                h.update(json.dumps(record, sort_keys=True).encode())
+        total = sum(latencies)
+        latencies.sort()
+        result[label] = {"items": items, "items_per_s": items / total, "cases_per_s": n / total,
+                         "p50_ms": 1000 * latencies[len(latencies) // 2],
+                         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+                         "rss_peak_mb": rss_mb()}
+        digests[label] = h.hexdigest()
+    result["rss_after_warmup_mb"] = rss_warm
+    result["same_output"] = digests["engine"] == digests["floor"]
+    return result
+
+
+_CACHE: dict = {}
+
+
+def _slice(pack, n: int, seed: int, start: int) -> list[str]:
+    """Cases [start, start+5000) of the seeded stream, generated lazily."""
+    from bench.generate import generate
+
+    key = (n, seed)
+    if key not in _CACHE or _CACHE[key][1] != start:
+        _CACHE[key] = (generate(pack, n, seed), 0)
+    stream, _ = _CACHE[key]
+    out = [json.dumps(next(stream)) for _ in range(min(5000, n - start))]
+    _CACHE[key] = (stream, start + len(out))
+    return out
+
+
+def cold(cmd: list[str], runs: int = 7) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_size(args.one, args.seed)))
+        return
+    ur = str(Path(sys.executable).with_name("ur"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, seed {args.seed}, one core per run")
+    print(f"{'N':>7} | {'items':>7} | {'engine it/s':>11} | {'p50 ms':>6} | {'p99 ms':>6} | {'floor it/s':>10} | "
+          f"{'ratio':>5} | {'RSS warm':>8} | {'RSS peak':>8} | same")
+    for n in (int(x) for x in args.sizes.split(",")):
+        raw = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
+                             capture_output=True, text=True, check=True).stdout
+        r = json.loads(raw)
+        e, f = r["engine"], r["floor"]
+        print(f"{n:>7} | {e['items']:>7} | {e['items_per_s']:>11,.0f} | {e['p50_ms']:>6.3f} | {e['p99_ms']:>6.3f} | "
+              f"{f['items_per_s']:>10,.0f} | {f['items_per_s'] / e['items_per_s']:>4.2f}x | "
+              f"{r['rss_after_warmup_mb']:>6.1f}MB | {e['rss_peak_mb']:>6.1f}MB | {r['same_output']}")
+    for label, cmd in (("import engine", [sys.executable, "-c", "import engine"]),
+                       ("ur check (one sample case)", [ur, "check", str(SAMPLE)]),
+                       ("python startup (reference)", [sys.executable, "-c", "pass"])):
+        median, best = cold(cmd)
+        print(f"cold {label}: {1000 * median:.0f} ms median, {1000 * best:.0f} ms best of 7")
+
+
+if __name__ == "__main__":
+    main()

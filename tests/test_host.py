@@ -1,0 +1,46 @@
+"""The thin durable_rules driver against the Host API path: same firings, same faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.generate import generate
+from engine import compiler
+from engine.cases import case_from_data
+from engine.errors import EngineFault
+from engine.evaluate import compiled, evaluate
+from engine.host import EngineHost, _rule_name
+
+
+def test_thin_and_host_drivers_fire_the_same_rules(pack, monkeypatch):
+    import engine.host
+
+    cases = [case_from_data(c) for c in generate(pack, 60, seed=2)]
+    table = compiled(pack)
+    results = {}
+    for driver in ("thin", "host"):
+        host = EngineHost(driver)
+        host.ensure({c.ruleset: compiler.compile_rule(c.rule) for c in table.values()})
+        monkeypatch.setattr(engine.host, "_HOST", host)
+        results[driver] = [evaluate(case, pack).model_dump() for case in cases]
+    for thin, full in zip(results["thin"], results["host"]):
+        for item_a, item_b in zip(thin["items"], full["items"]):
+            assert item_a == item_b
+        assert sorted(thin["trace"]) == sorted(full["trace"])
+
+
+def test_unobserved_fact_is_a_fault_and_leaves_no_session():
+    host = EngineHost("thin")
+    host.ensure({"t@1": {"_seen": {"all": [{"m": {"kind": "eval"}}], "run": "_seen"}}})
+    with pytest.raises(EngineFault, match="did not observe"):
+        host.run("t@1", {"kind": "other"})
+    for _ in range(1100):  # more than the 1,024 live sessions durable_rules allows: each is deleted
+        assert host.run("t@1", {"kind": "eval"}) == ["_seen"]
+
+
+def test_unknown_ruleset_and_odd_messages_raise():
+    with pytest.raises(EngineFault):
+        EngineHost("thin").run("missing@0", {"kind": "eval"})
+    assert _rule_name('{"a.met":{"m":{}}}') == "a.met"
+    with pytest.raises(EngineFault):
+        _rule_name("[1]")
