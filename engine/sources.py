@@ -102,6 +102,7 @@ def read_document(path: str | Path) -> Document:
 def parse_text(text: str, name: str) -> Document:
     """Parse YAML (JSON is a subset) text into a Document."""
     try:
+        _refuse_deep_nesting(text, name)
         node = yaml.compose(text, Loader=StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -117,6 +118,19 @@ def parse_text(text: str, name: str) -> Document:
     builder = _Builder(name, text.splitlines())
     data = builder.build(node, (), 0)
     return Document(name, data, builder.positions)
+
+
+def _refuse_deep_nesting(text: str, name: str) -> None:
+    """libyaml's C composer recurses once per level and crashes the process (segfault) on deep
+    nesting such as `[[[[...` or `- - - ...`; the event stream is flat, so check depth there first."""
+    depth = 0
+    for event in yaml.parse(text, Loader=StrictLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EngineError(f"nesting deeper than {MAX_DEPTH} levels", Location(name, event.start_mark.line + 1))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 class _Builder:
