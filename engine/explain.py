@@ -64,12 +64,18 @@ def trace_groups(trace: list[str]) -> list[tuple[str, list[tuple[int, str]]]]:
     return groups
 
 
-def render_explanation(decision: CaseDecision, only_unmet: bool = False) -> str:
-    """Every item, rule and criterion with status, facts used, sources and citation."""
+def render_explanation(decision: CaseDecision, only_unmet: bool = False,
+                       header: list[tuple[str, str]] | None = None) -> str:
+    """Every item, rule and criterion with status, facts used, sources and citation.
+
+    `header` (label, value) pairs replace the default header, e.g. a record's digests and versions.
+    """
     lines = [f"UR DECISION EXPLANATION - case {decision.case}", ""]
-    lines += _field("Request date", decision.request_date, 2)
-    lines += _field("Rule pack", f"{decision.pack.name} {decision.pack.version}", 2)
-    lines += _field("Pack digest", f"sha256 {decision.pack.digest}", 2)
+    if header is None:
+        header = [("Request date", decision.request_date), ("Rule pack", f"{decision.pack.name} {decision.pack.version}"),
+                  ("Rule pack digest", f"sha256 {decision.pack.digest}")]
+    for label, value in header:
+        lines += _field(label, value, 2)
     lines += _field("Shown", "only what decided each outcome (--only unmet)" if only_unmet
                     else "every rule and criterion considered", 2)
     lines += ["", "  Items:"]
@@ -87,7 +93,7 @@ def render_explanation(decision: CaseDecision, only_unmet: bool = False) -> str:
 
 
 def _field(label: str, text: str, indent: int) -> list[str]:
-    head = " " * indent + f"{label:<14} "
+    head = " " * indent + f"{label:<{18 if indent == 2 else 14}} "
     glued = text.replace("p. ", "p.\xa0")  # keep a page reference on one line
     lines = textwrap.wrap(glued, WIDTH, initial_indent=head, subsequent_indent=" " * len(head),
                           break_long_words=False, break_on_hyphens=False) or [head.rstrip()]

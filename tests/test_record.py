@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -56,6 +59,18 @@ def test_cli_json_record_is_byte_identical_across_runs(monkeypatch):
     assert [r.exit_code for r in runs] == [0, 0]
     assert runs[0].stdout == runs[1].stdout
     assert json.loads(runs[0].stdout)["created"] == "2023-11-14T22:13:20Z"
+
+
+def test_records_from_separate_processes_with_different_hash_seeds_are_byte_identical():
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "0"}
+        code = "from engine.cli import main; main()"
+        proc = subprocess.run([sys.executable, "-c", code, "explain", str(SOMA_CASE), "--format", "json"],
+                              capture_output=True, env=env, timeout=60, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr.decode()
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1] and b'"created": "1970-01-01T00:00:00Z"' in outs[0]
 
 
 def test_record_holds_input_digests_and_versions(pack):

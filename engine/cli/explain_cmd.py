@@ -49,8 +49,9 @@ def _render(record, fmt: str, only_unmet: bool) -> str:
         return record_json(record) + "\n"
     if fmt == "text":
         from engine.explain import render_explanation
+        from engine.render_report import header_fields
 
-        return render_explanation(record.decision, only_unmet=only_unmet) + "\n"
+        return render_explanation(record.decision, only_unmet=only_unmet, header=header_fields(record)[1:]) + "\n"
     from engine.render_report import render_html, render_markdown
 
     return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet)
