@@ -28,7 +28,7 @@ class Drug(Model):
     synonyms: list[StrictStr] = []
     classes: list[Name] = []
     typical_units_per_day: Optional[Annotated[float, Field(gt=0, le=24)]] = None
-    mme_per_mg: Optional[Annotated[float, Field(gt=0, le=1000)]] = None
+    mme_per_mg: Optional[Annotated[float, Field(gt=0, le=10000)]] = None
     route: Literal["oral", "topical", "transdermal", "injection", "other"] = "oral"
     note: Optional[StrictStr] = None
 

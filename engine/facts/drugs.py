@@ -7,9 +7,6 @@ from typing import Optional
 from engine.facts import Context, derived, weeks_between
 from engine.requests import _strength_mg, parse_sig
 
-_BROAD = {"opioid", "analgesic", "controlled"}
-
-
 def _drug(ctx: Context) -> bool:
     return ctx.resolved.kind == "drug"
 
@@ -97,13 +94,14 @@ def _aberrant(ctx: Context):
 
 
 @derived("drug.other_same_class", "number",
-         "Other current drugs of the same therapeutic class as the requested one (e.g. a second muscle relaxant)",
-         section="medication")
+         "Other current drugs whose main class (the first class in the vocabulary) is the requested "
+         "drug's, e.g. a second muscle relaxant", section="medication")
 def _same_class(ctx: Context):
     if not _drug(ctx) or not ctx.resolved.classes:
         return None
-    own = {c for c in ctx.resolved.classes if c not in _BROAD} or set(ctx.resolved.classes)
-    return sum(1 for _, classes, name in ctx.current_drugs() if name != ctx.resolved.name and own & set(classes))
+    main = ctx.resolved.classes[0]
+    return float(sum(1 for _, classes, name in ctx.current_drugs()
+                     if name != ctx.resolved.name and classes and classes[0] == main))
 
 
 @derived("drug.current_opioid", "bool", "The patient currently takes any opioid", section="medication")
