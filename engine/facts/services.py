@@ -69,10 +69,29 @@ def _is_service(ctx: Context) -> bool:
 
 
 @derived("therapy.allowed_visits", "number",
-         "Visits the guideline allows for the documented diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9)",
+         "Visits the guideline allows for the diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9); "
+         "from finding.therapy_diagnosis, else read from the case's listed diagnoses",
          section="findings.therapy_diagnosis")
 def _allowed(ctx: Context):
-    return ALLOWED_VISITS.get(str(ctx.case.findings.get("therapy_diagnosis")))
+    stated = ctx.case.findings.get("therapy_diagnosis")
+    return ALLOWED_VISITS.get(str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses))
+
+
+_DIAGNOSIS_WORDS = (  # most generous group first: a case with CRPS and a strain is a CRPS case
+    ("crps", ("crps", "complex regional", "reflex sympathetic", "rsd")),
+    ("radiculitis", ("radicul", "neuritis", "neuralgia", "sciatica")),
+    ("arthritis", ("arthritis", "arthrosis", "degenerative joint")),
+    ("myalgia", ("myalgia", "myositis", "sprain", "strain")),
+)
+
+
+def _diagnosis_group(diagnoses: list[str]):
+    """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated."""
+    text = " ".join(diagnoses).lower()
+    for group, words in _DIAGNOSIS_WORDS:
+        if any(word in text for word in words):
+            return group
+    return None
 
 
 @derived("therapy.visits_beyond_allowance", "number",
