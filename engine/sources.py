@@ -17,7 +17,7 @@ import yaml
 from engine.errors import EngineError, Location
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 MAX_DEPTH = 64
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
