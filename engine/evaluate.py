@@ -21,7 +21,7 @@ from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision
 from engine.errors import EngineError, Location
 from engine.facts import FACTS, Context, Fact
 from engine.host import get_host
-from engine.pack import RulePack
+from engine.pack import RulePack, past_end
 from engine.requests import ResolvedItem, resolve_item
 from engine.rules import TIER_ORDER, Criterion, Rule
 from engine.sources import Document, suggest
@@ -174,7 +174,11 @@ def _order(items: list[ResolvedItem], doc: Optional[Document], name: str) -> lis
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
             extra: Optional[dict] = None) -> ItemDecision:
     res = ctx.resolved
-    results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in _candidates(pack, res, ctx.request_date)]
+    rules = _candidates(pack, res, ctx.request_date)
+    results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
+    notes = list(res.assumptions) + [
+        f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
+        for rule in rules if past_end(rule, ctx.request_date)]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -195,7 +199,7 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     return _record(ItemDecision,
         id=res.id, request=res.request, kind=res.kind, name=res.name, classes=list(res.classes),
         accompanies=res.accompanies, outcome=outcome, unmet=unmet, rules=results,
-        assumptions=list(res.assumptions), summary=why,
+        assumptions=notes, summary=why,
     )
 
 

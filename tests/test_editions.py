@@ -25,12 +25,14 @@ def test_before_the_2009_edition_no_rule_applies(decide):
 def test_in_force_edition_applies(decide):
     decision = decide({**SOMA, "request_date": "2015-06-01"})
     assert "mtus-cpmtg.carisoprodol" in rule_ids(decision)
+    assert not any("no later edition" in note for note in decision.items[0].assumptions)
 
 
 def test_edition_past_its_end_applies_until_a_successor_exists(decide, pack):
     decision = decide({**SOMA, "request_date": "2019-06-01"})
     assert "mtus-cpmtg.carisoprodol" in rule_ids(decision)
     assert past_end(pack.by_id["mtus-cpmtg.carisoprodol"].rule, dt.date(2019, 6, 1))
+    assert any("no later edition is encoded" in note for note in decision.items[0].assumptions)
     assert not past_end(pack.by_id["mtus-cpmtg.carisoprodol"].rule, dt.date(2015, 6, 1))
 
 
