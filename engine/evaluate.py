@@ -190,6 +190,8 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     if not deciding:
         outcome = "no_applicable_rule"
         why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")
+        if res.kind == "drug" and pack.vocab.drugs[res.name].history_only:
+            why += "; the vocabulary lists it for medication history (e.g. GI-risk checks), not as a pain treatment"
         unmet: list[str] = []
     else:
         unmet = [f"{r.id}.{c.id}" for r in deciding for c in r.criteria if c.counts_against]

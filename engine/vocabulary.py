@@ -30,6 +30,7 @@ class Drug(Model):
     typical_units_per_day: Optional[Annotated[float, Field(gt=0, le=24)]] = None
     mme_per_mg: Optional[Annotated[float, Field(gt=0, le=10000)]] = None
     route: Literal["oral", "topical", "transdermal", "injection", "other"] = "oral"
+    history_only: bool = False
     note: Optional[StrictStr] = None
 
 

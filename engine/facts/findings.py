@@ -29,6 +29,9 @@ finding("functional_goals", "bool", "Specific functional goals for the treatment
 finding("pain_specialist_involved", "bool", "A pain-management specialist manages or has reviewed the opioid dose")
 finding("extenuating_circumstances", "bool", "Extenuating circumstances for use beyond guideline limits are documented")
 
+finding("home_program_failed", "bool",
+        "A documented home exercise programme was tried and failed, and equipment is needed")
+
 # Item-level documentation (doc.<name>)
 finding("reason_stated", "bool", "The request states the clinical reason for it", scope="item")
 finding("additional_expertise_needed", "bool",
@@ -36,6 +39,8 @@ finding("additional_expertise_needed", "bool",
 finding("management_decision_stated", "bool",
         "The request states what treatment decision depends on the result", scope="item")
 finding("risks_discussed", "bool", "Risks of the treatment were discussed with the patient", scope="item")
+finding("equipment_or_membership", "bool",
+        "The request includes purchased exercise equipment or a gym or pool membership", scope="item")
 
 
 @derived("case.current_medications", "number", "Number of medications the patient currently takes",
