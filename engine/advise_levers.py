@@ -18,7 +18,7 @@ from engine.decision import ItemDecision, Record
 from engine.evaluate import evaluate, resolve_items
 from engine.facts import Context, compute
 from engine.pack import RulePack
-from engine.requests import _LEVEL, _SPINE, _levels_text
+from engine.requests import level_segments, levels_in_text
 
 PHASES = (("units_per_day",), ("quantity", "visits", "weeks", "levels"))
 NUMERIC = ("lt", "lte", "gt", "gte")
@@ -207,16 +207,8 @@ def changed_case(case: Case, changes: dict[str, list[Change]]) -> Case:
 
 def _segments(ctx: Context) -> list[str]:
     """The requested levels as single motion segments ('L4-S1' -> 'L4-L5', 'L5-S1')."""
-    out: list[str] = []
-    for text in ctx.item.levels if ctx.item.levels is not None else _levels_text(ctx.item.request):
-        m = _LEVEL.search(text)
-        top = f"{m.group(1).upper()}{int(m.group(2))}" if m else ""
-        bottom = f"{(m.group(3) or m.group(1)).upper()}{int(m.group(4))}" if m else ""
-        if top in _SPINE and bottom in _SPINE and _SPINE.index(bottom) - _SPINE.index(top) > 1:
-            out += [f"{_SPINE[k]}-{_SPINE[k + 1]}" for k in range(_SPINE.index(top), _SPINE.index(bottom))]
-        else:
-            out.append(text)
-    return out
+    levels = ctx.item.levels if ctx.item.levels is not None else levels_in_text(ctx.item.request)
+    return level_segments(levels)
 
 
 def _components(case: Case, pack: RulePack, item_id: str) -> Optional[Change]:

@@ -74,7 +74,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     days = item.days_supply
     if days is None and quantity is not None and units:
         days = round(quantity / units, 2)
-    levels = item.levels if item.levels is not None else _levels_text(text)
+    levels = item.levels if item.levels is not None else levels_in_text(text)
     return ResolvedItem(
         id=item_id,
         request=text,
@@ -199,25 +199,30 @@ def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: 
     return None
 
 
-def _levels_text(text: str) -> list[str]:
+def levels_in_text(text: str) -> list[str]:
+    """Spinal levels written in a request ("L4-5", "L5-S1")."""
     return [m.group(0) for m in _LEVEL.finditer(text)]
+
+
+def level_segments(levels: list[str]) -> list[str]:
+    """Single motion segments: 'L4-5' -> ['L4-L5'], 'L4-S1' -> ['L4-L5', 'L5-S1']; other text counts as one."""
+    out: list[str] = []
+    for level in levels:
+        match = _LEVEL.search(level)
+        if match:
+            top = f"{match.group(1).upper()}{int(match.group(2))}"
+            bottom = f"{(match.group(3) or match.group(1)).upper()}{int(match.group(4))}"
+            if top in _SPINE and bottom in _SPINE and top != bottom:
+                i, j = sorted((_SPINE.index(top), _SPINE.index(bottom)))
+                out += [f"{_SPINE[k]}-{_SPINE[k + 1]}" for k in range(i, j)]
+                continue
+        out.append(level)
+    return out
 
 
 def count_levels(levels: list[str]) -> int:
     """Motion segments named: 'L4-5' is one, 'L4-S1' two; a bare 'L5' counts one."""
-    total = 0
-    for level in levels:
-        match = _LEVEL.search(level)
-        if not match:
-            total += 1
-            continue
-        top = f"{match.group(1).upper()}{int(match.group(2))}"
-        bottom = f"{(match.group(3) or match.group(1)).upper()}{int(match.group(4))}"
-        if top in _SPINE and bottom in _SPINE:
-            total += max(1, abs(_SPINE.index(bottom) - _SPINE.index(top)))
-        else:
-            total += 1
-    return total
+    return len(level_segments(levels))
 
 
 def _region(text: str, levels: list[str]) -> Optional[str]:
