@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 
 from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, RuleResult
+from engine.rules import VERIFIED_LEVELS
 
 MARK = {"met": "MET", "not_met": "NOT MET", "not_documented": "NOT DOCUMENTED"}
-VERIFIED_LEVELS = ("reg", "gl", "imr")
 VERIFICATION = {
     "reg": "read in the regulation text",
     "gl": "read in the guideline text",
