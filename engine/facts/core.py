@@ -147,6 +147,14 @@ def _unaddressed(ctx: Context):
     return sum(1 for s in ctx.case.monitoring.drug_screens if not s.consistent and not s.addressed)
 
 
+@derived("monitoring.consistent_screens_past_year", "number",
+         "Urine drug screens in the 12 months before the request that were consistent with the prescribed drugs",
+         section="screens")
+def _consistent_year(ctx: Context):
+    return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
+                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
+
+
 @derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
          section="screens")
 def _screens_year(ctx: Context):
