@@ -149,6 +149,22 @@ def _neuropathic_tried(ctx: Context):
     return False if meds else None
 
 
+@derived("history.first_line_tried", "bool",
+         "A first-line analgesic (NSAID, acetaminophen, anti-epilepsy drug or antidepressant) was tried, now or "
+         "before, other than the requested drug; or the record says so (finding.first_line_tried)",
+         section="medication")
+def _first_line_tried(ctx: Context):
+    stated = ctx.case.findings.get("first_line_tried")
+    own = ctx.resolved.name
+    for med in ctx.case.medications:
+        term = ctx.vocab.resolve(med.drug) or ctx.vocab.find(med.drug)
+        if term is not None and term.name != own and "first_line_analgesic" in term.classes:
+            return True
+    if stated is not None:
+        return stated
+    return False if ctx.case.medications else None
+
+
 def _requested_classes(ctx: Context) -> list[tuple[str, ...]]:
     """Classes of the other drugs requested in the same case."""
     out = []
