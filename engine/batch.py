@@ -64,23 +64,20 @@ class Decider:
     def __init__(self, rules: Optional[str], created: str):
         from engine.evaluate import compiled
         from engine.pack import load_pack
-        from engine.record import engine_info, pack_record
+        from engine.record import engine_info
 
         self.pack = load_pack(rules)
         compiled(self.pack)  # registers the rulesets with this process's host
         self.created = created
         self.engine = engine_info()
-        self.pack_ref = pack_record(self.pack)
 
     def record(self, case, name: str, doc=None) -> tuple[str, int]:
         """The decision record of one validated case as one canonical JSON line, and its item count."""
         from engine.evaluate import evaluate
-        from engine.record import DecisionRecord, case_input, record_json
+        from engine.record import record_line
 
         decision = evaluate(case, self.pack, doc, name)
-        record = DecisionRecord(created=self.created, engine=self.engine, input=case_input(case, name),
-                                pack=self.pack_ref, decision=decision)
-        return record_json(record, indent=None), len(decision.items)
+        return record_line(case, name, self.pack, decision, self.created, self.engine), len(decision.items)
 
     def decide(self, work: Input) -> Outcome:
         try:

@@ -185,13 +185,13 @@ class Case(Model):
     patient: Patient = Patient()
     diagnoses: list[StrictStr] = []
     regions: list[Region] = []
-    exam: Exam = Exam()
+    exam: Exam = Field(default_factory=Exam)  # a factory: pydantic deep-copies unhashable defaults
     studies: list[Study] = []
     pain: Pain = Pain()
     function: Function = Function()
     medications: list[Medication] = []
     procedures: list[Procedure] = []
-    monitoring: Monitoring = Monitoring()
+    monitoring: Monitoring = Field(default_factory=Monitoring)
     findings: dict[str, FactValue] = {}
     sources: dict[str, StrictStr] = {}
     items: Annotated[list[Item], Field(min_length=1)]

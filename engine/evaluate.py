@@ -53,13 +53,17 @@ _COMPILED: dict[str, dict[str, Compiled]] = {}
 _CANDIDATES: dict[tuple, list[Rule]] = {}
 _CANDIDATE_LIMIT = 4096
 _BOUNDS: dict[str, list[dt.date]] = {}
+_FIELD_COUNT: dict[type, int] = {}
 
 
 def _record(cls, **values):
     """An instance of a decision model from values that already have its types (all fields given).
 
     If the model has gained fields we don't pass, pydantic's model_construct fills their defaults."""
-    if len(values) != len(cls.model_fields):
+    count = _FIELD_COUNT.get(cls)
+    if count is None:
+        count = _FIELD_COUNT[cls] = len(cls.model_fields)
+    if len(values) != count:
         return cls.model_construct(**values)
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)

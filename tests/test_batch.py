@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from bench.generate import SETTERS, coverage, generate
 from engine import conditions
-from engine.batch import Decider, Input
+from engine.batch import Decider, Input, parse_line
 from engine.decision import CaseDecision
 
 
@@ -61,3 +62,22 @@ def test_batch_workers_give_identical_output_and_report_bad_lines(tmp_path, pack
     assert one.read_bytes() == two.read_bytes()
     records = [json.loads(x) for x in one.read_text().splitlines()]
     assert [r["decision"]["case"] for r in records] == [f"synthetic-9-{i}" for i in range(50)]
+
+
+def test_batch_record_line_is_the_canonical_record_and_lists_only_used_rule_files(pack):
+    from engine.record import build_record, record_json
+
+    decider = Decider(None, "1970-01-01T00:00:00Z")
+    for number, data in enumerate(generate(pack, 40, seed=12), 1):
+        case, name = parse_line(Input("gen.jsonl", number, json.dumps(data)))
+        line, _ = decider.record(case, name)
+        decision = json.loads(line)["decision"]
+        expected = record_json(build_record(case, name, pack, CaseDecision.model_validate(decision),
+                                            "1970-01-01T00:00:00Z"), indent=None)
+        assert line == expected
+        files = json.loads(line)["pack"]["files"]
+        used = {r["id"] for i in decision["items"] for r in i["rules"]}
+        root = Path(pack.root).resolve()
+        assert {path for path in files if not path.startswith("vocabulary/")} == \
+               {str(Path(pack.by_id[rid].path).resolve().relative_to(root)) for rid in used}
+        assert len(files) < len(pack.files())
