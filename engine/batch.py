@@ -67,7 +67,7 @@ class Decider:
         from engine.record import engine_info
 
         self.pack = load_pack(rules)
-        compiled(self.pack)  # registers the rulesets with this process's host
+        compiled(self.pack, complete=True)  # registers the rulesets with this process's host
         self.created = created
         self.engine = engine_info()
 

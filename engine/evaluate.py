@@ -83,13 +83,35 @@ def _compile_one(rule: Rule) -> Compiled:
                     str(rule.citation), crits)
 
 
-def compiled(pack: RulePack) -> dict[str, Compiled]:
-    """Compile the pack once per process and register its rulesets with the engine host."""
-    if pack.digest not in _COMPILED:
-        table = {r.rule.id: _compile_one(r.rule) for r in pack.rules}
-        get_host().ensure({c.ruleset: compiler.compile_rule(c.rule) for c in table.values()})
-        _COMPILED[pack.digest] = table
-    return _COMPILED[pack.digest]
+class _Table(dict):
+    """Rule id -> Compiled, compiled and registered with the engine host on first use: a one-case
+    command registers the few rulesets the case needs, not the whole pack (cold start)."""
+
+    def __init__(self, pack: RulePack) -> None:
+        super().__init__()
+        self._rules = pack.by_id
+
+    def __missing__(self, rule_id: str) -> Compiled:
+        comp = _compile_one(self._rules[rule_id].rule)
+        get_host().ensure({comp.ruleset: compiler.compile_rule(comp.rule)})
+        self[rule_id] = comp
+        return comp
+
+    def complete(self) -> "_Table":
+        """Compile and register every rule now (batch workers, tools that list them all)."""
+        missing = [r for r in self._rules.values() if r.rule.id not in self]
+        comps = {r.rule.id: _compile_one(r.rule) for r in missing}
+        get_host().ensure({c.ruleset: compiler.compile_rule(c.rule) for c in comps.values()})
+        self.update(comps)
+        return self
+
+
+def compiled(pack: RulePack, complete: bool = False) -> dict[str, Compiled]:
+    """The pack's compiled rules for this process, keyed by rule id (lazily, unless `complete`)."""
+    table = _COMPILED.get(pack.digest)
+    if table is None:
+        table = _COMPILED[pack.digest] = _Table(pack)
+    return table.complete() if complete else table
 
 
 def _candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:

@@ -103,13 +103,27 @@ def rule_files(root: str | Path) -> list[Path]:
 
 
 def load_pack(root: str | Path | None = None) -> RulePack:
-    """Load every rule under `root` (default: the repository's rules/) and cross-check them."""
+    """Load every rule under `root` (default: the repository's rules/) and cross-check them.
+
+    A pack validated before from the very same bytes, by the very same engine code and library
+    versions, is read back from the cache (engine/pack_cache.py) instead of being parsed again."""
+    from engine import pack_cache
+
     root = Path(root) if root else DEFAULT_RULES
     if not root.is_dir():
         raise EngineError(f"rules folder not found: {root}")
     info_path = root / "pack.yaml"
     if not info_path.is_file():
         raise EngineError(f"{info_path}: missing pack.yaml (name and version of the rule pack)")
+    key = pack_cache.key(root, [info_path, *rule_files(root), *sorted((root / "vocabulary").glob("*.yaml"))])
+    pack = pack_cache.read(key)
+    if pack is None:
+        pack = _load_uncached(root, info_path)
+        pack_cache.write(key, pack)
+    return pack
+
+
+def _load_uncached(root: Path, info_path: Path) -> RulePack:
     info = validate(PackInfo, read_document(info_path))
     vocab = load_vocabulary(root / "vocabulary")
     vocab_files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()

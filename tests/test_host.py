@@ -16,7 +16,7 @@ def test_thin_and_host_drivers_fire_the_same_rules(pack, monkeypatch):
     import engine.host
 
     cases = [case_from_data(c) for c in generate(pack, 60, seed=2)]
-    table = compiled(pack)
+    table = compiled(pack, complete=True)
     results = {}
     for driver in ("thin", "host"):
         host = EngineHost(driver)
