@@ -88,7 +88,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         days_supply=days,
         as_needed=as_needed,
         retrospective=item.retrospective if item.retrospective is not None else bool(re.match(r"\s*retro", text, re.I)),
-        region=item.region or _region(text, levels),
+        region=item.region or _region(text, levels) or _service_region(term, vocab),
         levels_count=count_levels(levels) if levels else None,
         approach=item.approach or _approach(text),
         visits=visits,
@@ -237,6 +237,12 @@ def _region(text: str, levels: list[str]) -> Optional[str]:
     if re.search(r"\bcesi\b", lowered):
         return "cervical"
     return None
+
+
+def _service_region(term: Optional[Term], vocab: Vocabulary) -> Optional[str]:
+    """The region a service always treats ("carpal tunnel release" -> wrist), when its vocabulary entry says."""
+    service = vocab.services.get(term.name) if term is not None and term.kind == "service" else None
+    return service.region if service is not None else None
 
 
 def _approach(text: str) -> Optional[str]:
