@@ -143,21 +143,62 @@ def _chunks(work: Iterator[Input], size: int) -> Iterator[list[Input]]:
 
 def run(work: Iterator[Input], rules: Optional[str], created: str, workers: int = 1) -> Iterator[Outcome]:
     """Decide every input; outcomes come back in input order. Workers > 1 use that many processes."""
+    for outcomes in ordered(_decide_chunk, _chunks(work, CHUNK), workers, _init, (rules, created)):
+        yield from outcomes
+
+
+def ordered(fn: Callable, tasks: Iterator, workers: int, init: Callable, initargs: tuple) -> Iterator:
+    """fn(task) for each task, results in task order; in this process, or in `workers` processes
+    (each set up once by init(*initargs)) with a bounded number of tasks in flight."""
     if workers <= 1:
-        _init(rules, created)
-        for chunk in _chunks(work, CHUNK):
-            yield from _decide_chunk(chunk)
+        init(*initargs)
+        for task in tasks:
+            yield fn(task)
         return
     import multiprocessing
 
-    with multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(workers, initializer=_init, initargs=(rules, created)) as pool:
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with context.Pool(workers, initializer=init, initargs=initargs) as pool:
         pending: deque = deque()
-        for chunk in _chunks(work, CHUNK):
-            pending.append(pool.apply_async(_decide_chunk, (chunk,)))
+        for task in tasks:
+            pending.append(pool.apply_async(fn, (task,)))
             if len(pending) >= workers * 4:  # bounded: memory stays flat however long the input
-                yield from pending.popleft().get()
+                yield pending.popleft().get()
         while pending:
-            yield from pending.popleft().get()
+            yield pending.popleft().get()
+
+
+# --- regression cases (`ur test --workers N`): one task per case file ---------------------------
+
+_REGRESSION: dict = {}
+
+
+def _init_regression(rules: Optional[str]) -> None:
+    from engine.pack import load_pack
+
+    _REGRESSION["pack"] = load_pack(rules)
+
+
+def _regress_file(path: str) -> tuple[list, list]:
+    """The item results of one case file, and its decisions (for coverage), in file order."""
+    from engine.regression import run as regress
+
+    decisions: list = []
+    results = list(regress([path], _REGRESSION["pack"], lambda _loaded, decision: decisions.append(decision)))
+    return results, decisions
+
+
+def regression(paths: list, rules: Optional[str], workers: int,
+               on_decision: Optional[Callable[[object, object], None]] = None) -> Iterator:
+    """engine.regression.run over worker processes: the same results in the same order."""
+    from engine.regression import case_files
+
+    files = (str(path) for path in case_files(paths))
+    for results, decisions in ordered(_regress_file, files, workers, _init_regression, (rules,)):
+        if on_decision is not None:
+            for decision in decisions:
+                on_decision(None, decision)
+        yield from results
 
 
 def write(outcomes: Iterator[Outcome], out, on_error: Callable[[str], None],

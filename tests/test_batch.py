@@ -11,6 +11,7 @@ from bench.generate import SETTERS, coverage, generate
 from engine import conditions
 from engine.batch import Decider, Input, parse_line
 from engine.decision import CaseDecision
+from tests.conftest import ROOT
 
 
 def _decide_all(decider, cases):
@@ -81,3 +82,18 @@ def test_batch_record_line_is_the_canonical_record_and_lists_only_used_rule_file
         assert {path for path in files if not path.startswith("vocabulary/")} == \
                {str(Path(pack.by_id[rid].path).resolve().relative_to(root)) for rid in used}
         assert len(files) < len(pack.files())
+
+
+def _ur_test(*args):
+    cmd = [sys.executable, "-c", "from engine.cli import main; main()", "test", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_ur_test_workers_give_the_serial_output_in_the_same_order():
+    paths = ["cases/determinations", "cases/mtus-cpmtg-2009/carisoprodol.yaml"]
+    serial, parallel = _ur_test(*paths, "--coverage"), _ur_test(*paths, "--coverage", "--workers", "2")
+    assert serial.returncode == parallel.returncode == 0, serial.stderr + parallel.stderr
+    assert serial.stdout == parallel.stdout
+    assert " passed, 0 failed" in serial.stdout and "coverage:" in serial.stdout
+    missing = _ur_test("cases/nowhere", "--workers", "2")
+    assert missing.returncode == 2 and missing.stderr.strip() == "error: no such file or folder: cases/nowhere"

@@ -20,6 +20,7 @@ def test_cmd(
     fmt: FormatOption = "text",
     coverage: Annotated[bool, typer.Option("--coverage", help="Report which criterion statuses the cases drive.")] = False,
     min_coverage: Annotated[Optional[float], typer.Option("--min-coverage", help="Exit 1 below this coverage %.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (same output in the same order).")] = 1,
 ) -> None:
     """For rule maintainers: run regression cases and compare each item with its expected outcome."""
     from engine.coverage import Coverage, render
@@ -30,7 +31,13 @@ def test_cmd(
         pack = load_rules(rules)
         results = []
         cov = Coverage(pack) if coverage or min_coverage is not None else None
-        for result in run(paths or [Path("cases")], pack, cov.add if cov else None):
+        if workers > 1:
+            from engine.batch import regression
+
+            results_in = regression(paths or [Path("cases")], rules, workers, cov.add if cov else None)
+        else:
+            results_in = run(paths or [Path("cases")], pack, cov.add if cov else None)
+        for result in results_in:
             results.append(result)
             if fmt == "text":
                 label = f"{result.case}::{result.name}::{result.item}"
