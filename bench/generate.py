@@ -1,5 +1,5 @@
-"""Synthetic cases built from the rule pack: for each rule, an item it applies to, with every fact
-its conditions read set on one side of the leaf threshold or the other (or left undocumented).
+"""Synthetic cases built from the rule pack: for each rule, an item it applies to, with the facts
+its conditions read chosen so that each criterion is met, fails, or is left undocumented.
 
 The cases are plain JSON dicts (what `ur batch` reads). Facts are set through the case fields
 they are derived from (`SETTERS`), so derivation runs for real; a fact with no setter is left
@@ -17,207 +17,9 @@ from engine.facts import FACTS
 from engine.pack import RulePack
 from engine.rules import Leaf, Rule
 
-Setter = Callable[[dict, dict, Any, dict], None]  # (case, item, value, ctx)
-SETTERS: dict[str, Setter] = {}
-_LEVELS = ["L3-4", "L4-5", "L5-S1", "C5-6", "C6-7"]
+from bench.setters import SETTERS
 
-
-def setter(*names: str) -> Callable[[Setter], Setter]:
-    def register(fn: Setter) -> Setter:
-        for name in names:
-            SETTERS[name] = fn
-        return fn
-    return register
-
-
-def _med(case: dict, ctx: dict) -> dict:
-    """The medication entry for the requested drug (created on first use)."""
-    for med in case.setdefault("medications", []):
-        if med["drug"] == ctx["name"]:
-            return med
-    med = {"drug": ctx["name"], "status": "current", "since": ctx["date"].isoformat()}
-    case["medications"].append(med)
-    return med
-
-
-def _procedures(case: dict, ctx: dict) -> list[dict]:
-    procs = [p for p in case.setdefault("procedures", []) if p["service"] == ctx["name"]]
-    if not procs:
-        procs = [{"service": ctx["name"], "date": (ctx["date"] - dt.timedelta(days=120)).isoformat()}]
-        case["procedures"].extend(procs)
-    return procs
-
-
-@setter("case.chronic_phase")
-def _chronic(case, item, value, ctx):
-    case["injury_date"] = (ctx["date"] - dt.timedelta(weeks=30 if value else 4)).isoformat()
-
-
-@setter("drug.current_use")
-def _current(case, item, value, ctx):
-    if value:
-        _med(case, ctx)
-    else:
-        case["medications"] = [m for m in case.get("medications", []) if m["drug"] != ctx["name"]]
-
-
-@setter("drug.course_weeks", "drug.weeks_on_drug")
-def _course(case, item, value, ctx):
-    item["days_supply"] = 7.0
-    weeks_before = max(0.0, value - 1.0)
-    _med(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
-
-
-@setter("drug.use_pattern")
-def _pattern(case, item, value, ctx):
-    _med(case, ctx)["pattern"] = value
-
-
-@setter("drug.pain_reduced", "drug.function_improved", "drug.aberrant_behavior", "drug.side_effects_reviewed")
-def _response(case, item, value, ctx):
-    _med(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
-
-
-@setter("drug.other_same_class")
-def _same_class(case, item, value, ctx):
-    others = [d for d in ctx["vocab"].drugs.values()
-              if d.name != ctx["name"] and set(d.classes) & set(ctx["classes"]) - {"opioid"}]
-    for drug in others[: int(value)]:
-        case.setdefault("medications", []).append({"drug": drug.name, "status": "current"})
-
-
-@setter("case.current_medications")
-def _count(case, item, value, ctx):
-    meds = case.setdefault("medications", [])
-    for name in ("ibuprofen", "naproxen", "gabapentin", "duloxetine")[: max(0, int(value) - len(meds))]:
-        if name in ctx["vocab"].drugs:
-            meds.append({"drug": name, "status": "current"})
-
-
-@setter("opioid.total_mme", "opioid.request_mme")
-def _mme(case, item, value, ctx):
-    drug = ctx["vocab"].drugs.get(ctx["name"])
-    if drug is None or not drug.mme_per_mg:
-        return
-    item["units_per_day"] = 2.0
-    item["strength"] = f"{round(value / (2 * drug.mme_per_mg), 1)}mg"
-
-
-@setter("request.days_supply")
-def _days(case, item, value, ctx):
-    item["days_supply"] = value
-
-
-@setter("request.levels")
-def _levels(case, item, value, ctx):
-    item["levels"] = _LEVELS[: max(1, min(int(value), 3))]
-
-
-@setter("request.approach", "request.region")
-def _item_field(case, item, value, ctx):
-    item[ctx["fact"].split(".", 1)[1]] = value
-
-
-@setter("request.visits")
-def _visits(case, item, value, ctx):
-    item["visits"] = int(value)
-
-
-@setter("request.frequency_per_week")
-def _frequency(case, item, value, ctx):
-    item["frequency_per_week"] = max(1.0, value)
-
-
-@setter("history.total_visits", "therapy.injury_visits")
-def _total_visits(case, item, value, ctx):
-    item["visits"] = max(1, int(value))
-
-
-@setter("case.injury_on_or_after_2004")
-def _injury_2004(case, item, value, ctx):
-    case["injury_date"] = "2008-03-01" if value else "2001-03-01"
-
-
-@setter("request.daily_mg")
-def _daily_mg(case, item, value, ctx):
-    item["units_per_day"] = 2.0
-    item["strength"] = f"{max(1.0, value / 2)}mg"
-
-
-@setter("request.unjustified_components")
-def _components(case, item, value, ctx):
-    item["components"] = [f"test {i}" for i in range(int(value) + 1)]
-    item["justified_components"] = ["test 0"]
-
-
-@setter("history.prior_count", "history.prior_count_past_year")
-def _prior(case, item, value, ctx):
-    days = 200 if ctx["fact"].endswith("past_year") else 500
-    case["procedures"] = [p for p in case.get("procedures", []) if p["service"] != ctx["name"]]
-    for i in range(int(value)):
-        case["procedures"].append({"service": ctx["name"],
-                                   "date": (ctx["date"] - dt.timedelta(days=days + 30 * i)).isoformat()})
-
-
-@setter("history.last_relief_percent", "history.last_relief_weeks", "history.last_medication_reduced",
-        "history.last_function_improved")
-def _last(case, item, value, ctx):
-    field = ctx["fact"].split(".", 1)[1].replace("last_", "")
-    _procedures(case, ctx)[-1][field] = int(value) if field == "relief_percent" else value
-
-
-@setter("imaging.prior_study")
-def _study(case, item, value, ctx):
-    if value:
-        case.setdefault("studies", []).append({"kind": ctx["name"] if ctx["name"] in ("mri", "ct", "xray") else "mri",
-                                               "region": item.get("region", "lumbar")})
-
-
-@setter("monitoring.opioid_agreement", "monitoring.single_prescriber")
-def _monitoring(case, item, value, ctx):
-    case.setdefault("monitoring", {})[ctx["fact"].split(".", 1)[1]] = value
-
-
-@setter("monitoring.unaddressed_inconsistent_screens")
-def _screens(case, item, value, ctx):
-    case.setdefault("monitoring", {})["drug_screens"] = (
-        [{"consistent": True}] + [{"consistent": False, "addressed": False} for _ in range(int(value))])
-
-
-@setter("exam.objective_nerve_compromise", "exam.dermatomal_sensory_loss")
-def _exam(case, item, value, ctx):
-    case["exam"] = {"sensory_loss": [{"level": "L5"}]} if value else {"date": ctx["date"].isoformat()}
-
-
-@setter("spine.radiculopathy_corroborated")
-def _corroborated(case, item, value, ctx):
-    case["exam"] = {"sensory_loss": [{"level": "L5"}]}
-    case["studies"] = [{"kind": "mri", "region": "lumbar", "nerve_root_levels": ["L5" if value else "L3"]}]
-
-
-@setter("pain.moderate_to_severe")
-def _severity(case, item, value, ctx):
-    case.setdefault("pain", {})["score"] = 7 if value else 2
-
-
-@setter("pain.radiating", "pain.neuropathic")
-def _pain(case, item, value, ctx):
-    case.setdefault("pain", {})[ctx["fact"].split(".", 1)[1]] = value
-
-
-@setter("function.work_status", "function.adl_improved")
-def _function(case, item, value, ctx):
-    case.setdefault("function", {})[ctx["fact"].split(".", 1)[1]] = value
-
-
-@setter("primary.certified")
-def _primary(case, item, value, ctx):
-    """Accompany a consultation whose one criterion is met (certified) or not documented."""
-    primary = {"id": "primary", "request": "Pain management consultation"}
-    if value:
-        primary["documentation"] = {"additional_expertise_needed": True, "reason_stated": True}
-    case["items"].insert(0, primary)
-    item["accompanies"] = "primary"
+_UNSET = object()  # a `documented: false` leaf that should hold: leave the fact out
 
 
 def _set(case: dict, item: dict, fact: str, value: Any, ctx: dict) -> bool:
@@ -270,9 +72,47 @@ def _other(spec, taken: list, rng: random.Random) -> Any:
     return rng.choice(rest) if rest else "other"
 
 
-def _leaves(rule: Rule) -> list[Leaf]:
-    conds = ([rule.when] if rule.when is not None else []) + [c.condition for c in rule.criteria]
-    return [leaf for cond in conds for leaf in conditions.leaves(cond)]
+def _solve(cond, want: bool, assign: dict, rng: random.Random) -> None:
+    """Choose values for the condition's unassigned facts so that it evaluates to `want`.
+
+    all/True and any/False need every child to go that way; all/False and any/True need one
+    child (picked at random) to go that way, and the others are set the other way, as in a
+    real record where most of a criterion holds. Facts already chosen are kept, so two
+    criteria reading one fact may disagree: the case then shows the first one's value."""
+    if isinstance(cond, Leaf):
+        if cond.fact not in assign:
+            if cond.op == "documented":
+                held = want == bool(cond.value)
+                assign[cond.fact] = _any_value(FACTS[cond.fact], rng) if held else _UNSET
+            else:
+                assign[cond.fact] = side_value(cond, want, rng)
+        return
+    if hasattr(cond, "not_"):
+        _solve(cond.not_, not want, assign, rng)
+        return
+    is_all = hasattr(cond, "all")
+    children = cond.all if is_all else cond.any
+    if want == is_all:
+        for child in children:
+            _solve(child, want, assign, rng)
+        return
+    pick = rng.randrange(len(children))
+    for k, child in enumerate(children):
+        _solve(child, want if k == pick else not want, assign, rng)
+
+
+def _plan(rule: Rule, mode: int, rng: random.Random) -> dict:
+    """Fact -> value for one item: the rule applies (90%) and its criteria are all met (mode 0),
+    all failed (mode 1) or each met, failed or left undocumented at random (mode 2)."""
+    assign: dict = {}
+    if rule.when is not None:
+        _solve(rule.when, rng.random() < 0.9, assign, rng)
+    for crit in rule.criteria:
+        roll = rng.random()
+        want = {0: True, 1: False}.get(mode, None if roll < 0.1 else roll < 0.55)
+        if want is not None:
+            _solve(crit.condition, want, assign, rng)
+    return assign
 
 
 def _target(rule: Rule, pack: RulePack, rng: random.Random) -> tuple[str, str, tuple[str, ...]]:
@@ -302,24 +142,23 @@ def _item(kind: str, name: str, rng: random.Random, index: int) -> dict:
     return {"id": f"i{index}", "name": name, "request": name.replace("_", " ") + rng.choice(["", " x6", " (retro)"])}
 
 
-def _fill(case: dict, rule: Rule, pack: RulePack, rng: random.Random, index: int) -> None:
+def _fill(case: dict, rule: Rule, pack: RulePack, rng: random.Random, index: int, mode: int = 2) -> None:
     kind, name, classes = _target(rule, pack, rng)
     item = _item(kind, name, rng, index)
     case["items"].append(item)
     ctx = {"name": name, "classes": classes, "vocab": pack.vocab,
            "date": dt.date.fromisoformat(case["request_date"])}
-    for leaf in _leaves(rule):
-        roll = rng.random()
-        if roll < 0.1:
-            continue  # left undocumented
-        value = side_value(leaf, roll < 0.55, rng)
-        if leaf.fact == "primary.certified" and any(i.get("id") == "primary" for i in case["items"]):
+    for fact, value in _plan(rule, mode, rng).items():
+        if value is _UNSET:
             continue
-        _set(case, item, leaf.fact, value, ctx)
+        if fact == "primary.certified" and any(i.get("id") == "primary" for i in case["items"]):
+            continue
+        _set(case, item, fact, value, ctx)
 
 
 def generate(pack: RulePack, n: int, seed: int = 7) -> Iterator[dict]:
-    """`n` case dicts, cycling through every rule in force; about 30% carry a second item."""
+    """`n` case dicts, cycling through every rule: in the first pass over the rules every criterion
+    is set to be met, in the second to fail, then at random; about 30% carry a second item."""
     rng = random.Random(seed)
     rules = [loaded.rule for loaded in pack.rules]
     for i in range(n):
@@ -327,7 +166,7 @@ def generate(pack: RulePack, n: int, seed: int = 7) -> Iterator[dict]:
         day = _day(rule, rng)
         case: dict = {"id": f"synthetic-{seed}-{i}", "request_date": day.isoformat(),
                       "patient": {"age": rng.randint(20, 70)}, "items": []}
-        _fill(case, rule, pack, rng, 1)
+        _fill(case, rule, pack, rng, 1, (i // len(rules)) % 3)
         if rng.random() < 0.3:
             other = rng.choice(rules)
             if other.effective.covers(day):
