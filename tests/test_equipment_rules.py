@@ -35,6 +35,7 @@ def resolved(pack, text: str):
     ("Right SI joint injection under fluoroscopy", "sacroiliac_joint_injection"),
     ("ESWT right shoulder x3", "shockwave_therapy"),
     ("Gym membership x6 months", "gym_membership"),
+    ("Psychiatric medication management x6", "psychiatric_medication_management"),
 ])
 def test_request_names_resolve(pack, text, name):
     assert resolved(pack, text).name == name

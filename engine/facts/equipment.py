@@ -8,7 +8,7 @@ signs are declared with the surgical findings (engine/facts/surgery.py) and reus
 
 from __future__ import annotations
 
-from engine.facts import finding
+from engine.facts import Context, derived, finding
 
 # Equipment: what the injury keeps the patient from doing, and the diagnoses devices treat.
 finding("postoperative_period", "bool",
@@ -64,3 +64,17 @@ finding("opioid_taper_indicated", "bool",
         "refractory psychiatric illness or no functional gain")
 finding("rotator_cuff_tear_suspected", "bool",
         "A full-thickness rotator cuff or labral tear is suspected on examination (weakness, positive tear tests)")
+finding("psychiatric_disorder", "bool",
+        "A psychiatric disorder (depression, anxiety disorder, PTSD) is diagnosed by a mental-health professional")
+
+PSYCHOTROPIC = {"antidepressant", "benzodiazepine", "sedative_hypnotic"}
+
+
+@derived("case.psychotropic_medications", "number",
+         "Current antidepressants, benzodiazepines and sleep medications (the drugs a psychiatric "
+         "medication-management visit adjusts)")
+def _psychotropics(ctx: Context):
+    """Counted from the medication list; an empty list counts 0 only when the case lists any medication."""
+    if not ctx.case.medications:
+        return None
+    return float(sum(1 for _, classes, _ in ctx.current_drugs() if PSYCHOTROPIC & set(classes)))
