@@ -49,9 +49,9 @@ class Exam(Model):
 
     date: Optional[dt.date] = None
     documented_in: Optional[StrictStr] = None
-    sensory_loss: list[LevelFinding] = []
-    motor_deficit: list[LevelFinding] = []
-    reflex_loss: list[LevelFinding] = []
+    sensory_loss: list[LevelFinding] = Field(default_factory=list)
+    motor_deficit: list[LevelFinding] = Field(default_factory=list)
+    reflex_loss: list[LevelFinding] = Field(default_factory=list)
     straight_leg_raise: Optional[Literal["positive", "negative"]] = None
     spasm: Optional[StrictBool] = None
     tenderness: Optional[StrictBool] = None
@@ -67,7 +67,7 @@ class Study(Model):
     date: Optional[dt.date] = None
     documented_in: Optional[StrictStr] = None
     findings: Optional[StrictStr] = None
-    nerve_root_levels: list[Level] = []
+    nerve_root_levels: list[Level] = Field(default_factory=list)
     significant_pathology: Optional[StrictBool] = None
 
 
@@ -119,7 +119,7 @@ class Procedure(Model):
     service: StrictStr
     date: Optional[dt.date] = None
     region: Optional[Region] = None
-    levels: list[StrictStr] = []
+    levels: list[StrictStr] = Field(default_factory=list)
     visits: Optional[Count] = None
     relief_percent: Optional[Percent] = None
     relief_weeks: Optional[Weeks] = None
@@ -138,7 +138,7 @@ class DrugScreen(Model):
 class Monitoring(Model):
     opioid_agreement: Optional[StrictBool] = None
     single_prescriber: Optional[StrictBool] = None
-    drug_screens: list[DrugScreen] = []
+    drug_screens: list[DrugScreen] = Field(default_factory=list)
     documented_in: Optional[StrictStr] = None
 
 
@@ -166,12 +166,12 @@ class Item(Model):
     frequency_per_week: Optional[Annotated[float, Field(gt=0, le=14, strict=True)]] = None
     weeks: Optional[Weeks] = None
     accompanies: Optional[StrictStr] = None
-    components: list[StrictStr] = []
-    justified_components: list[StrictStr] = []
-    documentation: dict[str, FactValue] = {}
+    components: list[StrictStr] = Field(default_factory=list)
+    justified_components: list[StrictStr] = Field(default_factory=list)
+    documentation: dict[str, FactValue] = Field(default_factory=dict)
     documented_in: Optional[StrictStr] = None
     expected: Optional[Outcome] = None
-    expected_unmet: list[StrictStr] = []
+    expected_unmet: list[StrictStr] = Field(default_factory=list)
 
 
 class Case(Model):
@@ -183,17 +183,17 @@ class Case(Model):
     request_date: dt.date
     injury_date: Optional[dt.date] = None
     patient: Patient = Patient()
-    diagnoses: list[StrictStr] = []
-    regions: list[Region] = []
+    diagnoses: list[StrictStr] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
     exam: Exam = Field(default_factory=Exam)  # a factory: pydantic deep-copies unhashable defaults
-    studies: list[Study] = []
+    studies: list[Study] = Field(default_factory=list)
     pain: Pain = Pain()
     function: Function = Function()
-    medications: list[Medication] = []
-    procedures: list[Procedure] = []
+    medications: list[Medication] = Field(default_factory=list)
+    procedures: list[Procedure] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)
-    findings: dict[str, FactValue] = {}
-    sources: dict[str, StrictStr] = {}
+    findings: dict[str, FactValue] = Field(default_factory=dict)
+    sources: dict[str, StrictStr] = Field(default_factory=dict)
     items: Annotated[list[Item], Field(min_length=1)]
 
     @model_validator(mode="after")
