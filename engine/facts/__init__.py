@@ -162,4 +162,4 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
     return round((end - start).days / 7, 1)
 
 
-from engine.facts import core, drugs, procedures, findings, services, medications, surgery, equipment  # noqa: E402,F401  (registration)
+from engine.facts import core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical  # noqa: E402,F401  (registration)
