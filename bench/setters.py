@@ -154,7 +154,7 @@ def _prior(case, item, value, ctx):
         "history.last_function_improved")
 def _last(case, item, value, ctx):
     field = ctx["fact"].split(".", 1)[1].replace("last_", "")
-    _procedures(case, ctx)[-1][field] = int(value) if field == "relief_percent" else value
+    _procedures(case, ctx)[-1][field] = min(100, int(value)) if field == "relief_percent" else value
 
 
 @setter("imaging.prior_study")

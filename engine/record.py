@@ -60,9 +60,12 @@ class DecisionRecord(_Model):
     decision: CaseDecision
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(data: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 text: one byte sequence per value."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Sorted keys, no spaces, UTF-8 text: one byte sequence per value (one encoder, built once)."""
+    return _CANONICAL.encode(data)
 
 
 def sha256_text(text: str) -> str:
