@@ -88,9 +88,21 @@ class Vocabulary:
         return self.index.get(normalise(name))
 
     def find(self, text: str) -> Optional[Term]:
-        """The first known name in free text ("Retro Norco 10/325mg #90" -> hydrocodone...)."""
-        match = self._pattern.search(normalise(text))
-        return self.index[match.group(1)] if match else None
+        """The first known name in free text ("Retro Norco 10/325mg #90" -> hydrocodone...).
+
+        A drug named with an injection route elsewhere in the text ("Toradol 60mg IM") is read as
+        its injectable entry ("Toradol IM") when the vocabulary has one."""
+        lowered = normalise(text)
+        match = self._pattern.search(lowered)
+        if not match:
+            return None
+        term = self.index[match.group(1)]
+        if term.kind == "drug" and _INJECTION.search(lowered):
+            for route in ("injection", "im", "inj"):
+                injectable = self.index.get(f"{match.group(1)} {route}")
+                if injectable is not None:
+                    return injectable
+        return term
 
     def suggestion(self, text: str) -> str:
         words = normalise(text).split()
@@ -108,6 +120,9 @@ class Vocabulary:
     def classes_of(self, name: str) -> tuple[str, ...]:
         drug = self.term_for_drug(name)
         return tuple(drug.classes) if drug else ()
+
+
+_INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")
 
 
 def normalise(text: str) -> str:

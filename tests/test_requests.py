@@ -90,3 +90,12 @@ def test_other_kind_has_no_rule_but_keeps_its_name(pack):
 def test_explicit_kind_must_match(pack):
     with pytest.raises(EngineError, match="is a drug, not a service"):
         resolve(pack, "Soma 350mg #20", kind="service")
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Toradol 60mg IM", "ketorolac-injection"),
+    ("ketorolac 60 mg intramuscular injection", "ketorolac-injection"),
+    ("Toradol 10mg #20", "ketorolac"),
+])
+def test_injection_route_selects_the_injectable_entry(pack, text, name):
+    assert resolve(pack, text).name == name
