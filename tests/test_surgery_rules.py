@@ -144,4 +144,6 @@ def test_post_op_services_follow_a_denied_surgery(decide):
     outcomes = [i.outcome for i in decision.items]
     assert outcomes == ["upheld", "upheld", "upheld"]
     assert "acoem.carpal-tunnel-release.confirmed_by_nerve_conduction" in decision.items[0].unmet
-    assert decision.items[1].unmet == ["odg.perioperative-services.surgery_certified"]
+    # post-op therapy is decided by the postsurgical rule, which supersedes the follow-the-surgery rule
+    assert "mtus-postsurgical.physical-medicine.surgery_done_or_necessary" in decision.items[1].unmet
+    assert decision.items[2].unmet == ["odg.perioperative-services.surgery_certified"]
