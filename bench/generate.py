@@ -17,6 +17,7 @@ from engine.facts import FACTS
 from engine.pack import RulePack
 from engine.rules import Leaf, Rule
 
+from bench import setters_newer  # noqa: F401  (registers its setters)
 from bench.setters import SETTERS
 
 _UNSET = object()  # a `documented: false` leaf that should hold: leave the fact out

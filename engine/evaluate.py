@@ -10,21 +10,20 @@ value comes from the validated case and pack and already has the record's type.
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
 from engine import compiler, conditions
-from engine.cases import Case, item_ids
+from engine.cases import Case
 from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
-from engine.errors import EngineError, Location
 from engine.facts import FACTS, Context, Fact
 from engine.host import get_host
+from engine.items import candidates, order_items, resolve_items
 from engine.pack import RulePack, past_end
-from engine.requests import ResolvedItem, resolve_item
-from engine.rules import TIER_ORDER, Criterion, Rule
-from engine.sources import Document, suggest
+from engine.rules import Criterion, Rule
+from engine.sources import Document
+
+__all__ = ["compiled", "evaluate", "resolve_items"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,6 @@ class Compiled:
 
 
 _COMPILED: dict[str, dict[str, Compiled]] = {}
-_CANDIDATES: dict[tuple, list[Rule]] = {}
-_CANDIDATE_LIMIT = 4096
-_BOUNDS: dict[str, list[dt.date]] = {}
 _FIELD_COUNT: dict[type, int] = {}
 
 
@@ -114,47 +110,6 @@ def compiled(pack: RulePack, complete: bool = False) -> dict[str, Compiled]:
     return table.complete() if complete else table
 
 
-def _candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
-    """pack.candidates, sorted by tier then id, memoised per item type and date span.
-
-    Whether a rule is in force changes only on some rule's `from` date or the day after its
-    `until`, so between two such dates the answer is the same and one lookup serves them all."""
-    bounds = _BOUNDS.get(pack.digest)
-    if bounds is None:
-        days = {r.rule.effective.from_ for r in pack.rules}
-        days |= {r.rule.effective.until + dt.timedelta(days=1) for r in pack.rules if r.rule.effective.until}
-        bounds = _BOUNDS[pack.digest] = sorted(days)
-    key = (pack.digest, res.kind, res.name, res.classes, res.category, bisect.bisect_right(bounds, day))
-    rules = _CANDIDATES.get(key)
-    if rules is None:
-        if len(_CANDIDATES) >= _CANDIDATE_LIMIT:
-            _CANDIDATES.clear()
-        rules = pack.candidates(res.kind, res.name, res.classes, res.category, day)
-        rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
-        _CANDIDATES[key] = rules
-    return rules
-
-
-def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:
-    """Read every requested item; check ids are unique and `accompanies` names another item."""
-    ids = item_ids(case)
-    where = (lambda loc: doc.location(loc)) if doc else (lambda loc: Location(name, 0, ".".join(map(str, loc))))
-    seen: set[str] = set()
-    out = []
-    for i, (item, item_id) in enumerate(zip(case.items, ids)):
-        if item_id in seen:
-            raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
-        seen.add(item_id)
-        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
-    for i, item in enumerate(out):
-        if item.accompanies is not None and item.accompanies not in seen:
-            raise EngineError(f"accompanies unknown item '{item.accompanies}'{suggest(item.accompanies, seen)}",
-                              where(("items", i, "accompanies")))
-        if item.accompanies == item.id:
-            raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
-    return out
-
-
 def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>",
              overrides: Optional[dict[str, dict]] = None) -> CaseDecision:
     """Decide every requested item of a case with the rules in force on its request date.
@@ -167,7 +122,7 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     outcomes: dict[str, str] = {}
     decisions: dict[str, ItemDecision] = {}
     trace: list[str] = []
-    for item_id in _order(resolved, doc, name):
+    for item_id in order_items(resolved, doc, name):
         item, res = by_id[item_id]
         ctx = Context(case, item, res, pack.vocab, outcomes)
         decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id))
@@ -182,25 +137,10 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     )
 
 
-def _order(items: list[ResolvedItem], doc: Optional[Document], name: str) -> list[str]:
-    """Primary items first, then the services that accompany them (dependency order)."""
-    done: list[str] = []
-    pending = {i.id: i.accompanies for i in items}
-    while pending:
-        ready = [k for k, dep in pending.items() if dep is None or dep in done]
-        if not ready:
-            where = doc.location(("items",)) if doc else Location(name)
-            raise EngineError(f"items accompany each other in a cycle: {', '.join(sorted(pending))}", where)
-        for k in ready:
-            done.append(k)
-            del pending[k]
-    return done
-
-
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
             extra: Optional[dict] = None) -> ItemDecision:
     res = ctx.resolved
-    rules = _candidates(pack, res, ctx.request_date)
+    rules = candidates(pack, res, ctx.request_date)
     results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
     notes = list(res.assumptions) + [
         f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
