@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 from engine.cases import Item
 from engine.errors import EngineError, Location
@@ -17,6 +17,7 @@ _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
 _QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
 _STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
 _BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
+_RETRO = re.compile(r"\s*retro", re.I)
 _FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
 _PER_WEEK = re.compile(r"\b(?:\d{1,2}\s*-\s*)?(\d{1,2})\s*(?:x|times)\s*(?:/\s*|a\s+|per\s+)w(?:ee)?k\.?\s*"
                        r"(?:x|for)\s*(\d{1,2})\s*w(?:ee)?ks?\b", re.I)  # "2x/week x 6 weeks", "1-2 times a week for 4 weeks"
@@ -30,10 +31,11 @@ _PER_DAY = {"qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 
             "bid": 2, "twice": 2, "tid": 3, "qid": 4}
 
 
-class ResolvedItem(BaseModel):
-    """A requested item after reading its text: every field rules may need, with assumptions."""
+@dataclass(frozen=True)
+class ResolvedItem:
+    """A requested item after reading its text: every field rules may need, with assumptions.
 
-    model_config = ConfigDict(frozen=True)
+    Internal (built from an already validated Item), so a plain frozen dataclass."""
 
     id: str
     request: str
@@ -87,7 +89,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         units_per_day=units,
         days_supply=days,
         as_needed=as_needed,
-        retrospective=item.retrospective if item.retrospective is not None else bool(re.match(r"\s*retro", text, re.I)),
+        retrospective=item.retrospective if item.retrospective is not None else bool(_RETRO.match(text)),
         region=item.region or _region(text, levels) or _service_region(term, vocab),
         levels_count=count_levels(levels) if levels else None,
         approach=item.approach or _approach(text),
