@@ -11,68 +11,71 @@ ItemOutcome = Literal["overturned", "upheld", "no_applicable_rule"]
 
 
 class Record(BaseModel):
+    """Fields are declared in alphabetical order, so pydantic's own serializer writes the
+    canonical (sorted-key) JSON of a record directly (see engine/record.py, record_line)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class FactUse(Record):
-    name: str
-    value: Any = None
-    documented: bool
     description: str
+    documented: bool
+    name: str
     source: Optional[str] = None
+    value: Any = None
 
 
 class CriterionResult(Record):
+    citation: str
+    condition: str
+    counts_against: bool
+    document: str
+    facts: list[FactUse]
     id: str
     statement: str
     status: Status
-    counts_against: bool
     verified: str
-    citation: str
-    condition: str
-    facts: list[FactUse]
-    document: str
 
 
 class RuleResult(Record):
-    id: str
-    title: str
-    tier: str
-    edition: str
-    citation: str
-    applicable: bool
-    superseded_by: Optional[str] = None
-    satisfied: Optional[bool] = None
-    criteria: list[CriterionResult] = []
     alternatives: list[str] = []
+    applicable: bool
+    citation: str
+    criteria: list[CriterionResult] = []
+    edition: str
+    id: str
+    satisfied: Optional[bool] = None
+    superseded_by: Optional[str] = None
+    tier: str
+    title: str
 
 
 class ItemDecision(Record):
+    accompanies: Optional[str] = None
+    assumptions: list[str] = []
+    classes: list[str] = []
     id: str
-    request: str
     kind: str
     name: str
-    classes: list[str] = []
-    accompanies: Optional[str] = None
     outcome: ItemOutcome
-    unmet: list[str] = []
+    request: str
     rules: list[RuleResult] = []
-    assumptions: list[str] = []
     summary: str
+    unmet: list[str] = []
 
 
 class PackRef(Record):
+    digest: str
     name: str
     version: str
-    digest: str
 
 
 class CaseDecision(Record):
     case: str
-    request_date: str
     items: list[ItemDecision]
-    trace: list[str]
     pack: PackRef
+    request_date: str
+    trace: list[str]
 
     def item(self, item_id: str) -> ItemDecision:
         for item in self.items:

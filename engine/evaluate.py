@@ -62,7 +62,7 @@ def _record(cls, **values):
     if len(values) != count:
         return cls.model_construct(**values)
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__dict__", dict(sorted(values.items())))  # canonical key order (decision.py)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)

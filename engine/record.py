@@ -136,12 +136,13 @@ def record_json(record: DecisionRecord, indent: Optional[int] = 2) -> str:
 def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, created: str,
                 engine: EngineInfo) -> str:
     """The bytes of record_json(build_record(...), indent=None), built for batch speed: no
-    re-validation, the case serialised once (its digest is taken from the very same text)."""
+    re-validation, the case serialised once (its digest is taken from the very same text), and the
+    decision written by pydantic's serializer (decision models declare fields in sorted order)."""
     case_json = canonical_json(case.model_dump(mode="json", exclude_none=True))
     pack_json = canonical_json({"digest": pack.digest, "files": used_files(pack, decision),
                                 "name": pack.info.name, "version": pack.info.version})
     return "".join((
-        '{"created":', canonical_json(created), ',"decision":', canonical_json(decision.model_dump(mode="json")),
+        '{"created":', canonical_json(created), ',"decision":', decision.model_dump_json(),
         ',"engine":', canonical_json(engine.model_dump(mode="json")), ',"format":', canonical_json(FORMAT),
         ',"input":{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"', sha256_text(case_json),
         '"},"pack":', pack_json, "}"))
