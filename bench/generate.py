@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from engine import conditions
 from engine.facts import FACTS
 from engine.pack import RulePack
 from engine.rules import Leaf, Rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from engine.rules import All, Any_, Condition, Leaf, Not
+from engine.rules import All, Condition, Leaf, Not
 
 TRUE_GUARD = {"kind": "eval"}
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from engine.conditions import evaluate, facts_of
 from engine.errors import EngineError
-from engine.rules import All, Any_, Condition, Leaf, Not, PackInfo, Rule, _type_problem
+from engine.rules import All, Condition, Leaf, Not, PackInfo, Rule, _type_problem
 from engine.sources import Document, read_document, suggest, validate
 from engine.vocabulary import Vocabulary, load_vocabulary
 

@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from engine.errors import EngineError
 from engine.sources import Document, read_document, suggest, validate

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format,
-                               fail, load_rules, one_case)
-from engine.errors import EngineError, EngineFault
+                               fail, load_rules)
+from engine.errors import EngineError
 
 
 @app.command("test")
