@@ -62,7 +62,7 @@ def _record(cls, **values):
     if len(values) != count:
         return cls.model_construct(**values)
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", dict(sorted(values.items())))  # canonical key order (decision.py)
+    object.__setattr__(obj, "__dict__", values)  # callers pass fields in sorted order (decision.py)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
@@ -130,10 +130,10 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
         decisions[item_id] = decision
     return _record(CaseDecision,
         case=case.id or name,
-        request_date=case.request_date.isoformat(),
         items=[decisions[r.id] for r in resolved],
+        pack=_record(PackRef, digest=pack.digest, name=pack.info.name, version=pack.info.version),
+        request_date=case.request_date.isoformat(),
         trace=trace,
-        pack=_record(PackRef, name=pack.info.name, version=pack.info.version, digest=pack.digest),
     )
 
 
@@ -165,9 +165,8 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
         why = _summary(outcome, deciding)
     trace.append(f"{res.id}: outcome {outcome}")
     return _record(ItemDecision,
-        id=res.id, request=res.request, kind=res.kind, name=res.name, classes=list(res.classes),
-        accompanies=res.accompanies, outcome=outcome, unmet=unmet, rules=results,
-        assumptions=notes, summary=why,
+        accompanies=res.accompanies, assumptions=notes, classes=list(res.classes), id=res.id, kind=res.kind,
+        name=res.name, outcome=outcome, request=res.request, rules=results, summary=why, unmet=unmet,
     )
 
 
@@ -203,10 +202,10 @@ def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[di
     applicable = rule.when is None or compiler.APPLIES in fired
     criteria = [_criterion(ctx, cc, values, fired) for cc in comp.criteria] if applicable else []
     return _record(RuleResult,
-        id=rule.id, title=rule.title, tier=rule.tier, edition=rule.citation.edition, citation=comp.citation,
-        applicable=applicable, superseded_by=None,
+        alternatives=list(rule.alternatives), applicable=applicable, citation=comp.citation, criteria=criteria,
+        edition=rule.citation.edition, id=rule.id,
         satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
-        criteria=criteria, alternatives=list(rule.alternatives),
+        superseded_by=None, tier=rule.tier, title=rule.title,
     )
 
 
@@ -217,14 +216,13 @@ def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[st
         status = "not_met"
     else:
         status = "not_documented"
-    facts = [_record(FactUse, name=f.name, value=values.get(f.name), documented=f.name in values,
-                                     description=f.description,
-                                     source=ctx.source_of(f) if f.name in values else None)
+    facts = [_record(FactUse, description=f.description, documented=f.name in values, name=f.name,
+                     source=ctx.source_of(f) if f.name in values else None, value=values.get(f.name))
              for f in cc.facts]
     crit = cc.crit
     return _record(CriterionResult,
-        id=crit.id, statement=crit.statement, status=status, counts_against=status != "met", verified=crit.verified,
-        citation=cc.citation, condition=cc.condition, facts=facts, document=crit.document,
+        citation=cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
+        facts=facts, id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
     )
 
 
