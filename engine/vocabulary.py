@@ -113,13 +113,15 @@ class Vocabulary:
                 return hint
         return ""
 
-    def term_for_drug(self, name: str) -> Optional[Drug]:
-        term = self.resolve(name) or self.find(name)
-        return self.drugs.get(term.name) if term and term.kind == "drug" else None
-
-    def classes_of(self, name: str) -> tuple[str, ...]:
-        drug = self.term_for_drug(name)
-        return tuple(drug.classes) if drug else ()
+    def lookup(self, text: str) -> Optional[Term]:
+        """A name as written in a history or request: the exact name first, else the first known
+        name in the text. Memoised: the same drug and service names recur in every item's facts."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if text not in memo:
+            if len(memo) > 50_000:
+                memo.clear()
+            memo[text] = self.resolve(text) or self.find(text)
+        return memo[text]
 
 
 _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from engine.cases import Case, Item, Medication, Procedure
+from engine.cases import Case, Item, Medication, Procedure, item_ids
 from engine.requests import ResolvedItem
-from engine.vocabulary import Vocabulary
+from engine.vocabulary import Term, Vocabulary
 
 TYPES = ("bool", "number", "text")
 
@@ -79,47 +79,74 @@ class Context:
     def request_date(self) -> dt.date:
         return self.case.request_date
 
+    def all_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
+        """Every medication in the history, current or past, with its classes and generic name."""
+        if "all_drugs" not in self._cache:
+            out = []
+            for med in self.case.medications:
+                term = self.vocab.lookup(med.drug)
+                out.append((med, term.classes if term else (), term.name if term else med.drug))
+            self._cache["all_drugs"] = out
+        return self._cache["all_drugs"]
+
+    def current_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
+        """Current medications (not past, not stopped) with their classes and generic names."""
+        if "current" not in self._cache:
+            self._cache["current"] = [entry for entry in self.all_drugs() if entry[0].status != "past"
+                                      and not (entry[0].stopped and entry[0].stopped <= self.request_date)]
+        return self._cache["current"]
+
     def medication(self) -> Optional[Medication]:
-        """The history entry for the requested drug (same generic), if any."""
+        """The latest current history entry for the requested drug (same generic), if any."""
         if "medication" not in self._cache:
             found = None
             if self.resolved.kind == "drug":
-                for med in self.case.medications:
-                    if med.status == "past":
-                        continue
-                    term = self.vocab.resolve(med.drug) or self.vocab.find(med.drug)
-                    if term is not None and term.name == self.resolved.name:
+                for med, _, name in self.all_drugs():
+                    if med.status != "past" and name == self.resolved.name:
                         found = med
             self._cache["medication"] = found
         return self._cache["medication"]
 
-    def prior(self) -> list[Procedure]:
-        """Prior procedures or therapy of the requested service in the same region, oldest first."""
-        if "prior" not in self._cache:
+    def prior_of(self, service: str) -> list[Procedure]:
+        """Prior procedures or courses of a service in the requested region (when both state one), oldest first."""
+        key = f"prior:{service}"
+        if key not in self._cache:
             out = []
             for proc in self.case.procedures:
-                term = self.vocab.resolve(proc.service) or self.vocab.find(proc.service)
-                if term is None or term.name != self.resolved.name:
+                term = self.vocab.lookup(proc.service)
+                if term is None or term.name != service:
                     continue
                 if self.resolved.region and proc.region and proc.region != self.resolved.region:
                     continue
                 out.append(proc)
             out.sort(key=lambda p: p.date or dt.date.min)
-            self._cache["prior"] = out
-        return self._cache["prior"]
+            self._cache[key] = out
+        return self._cache[key]
 
-    def current_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
-        """Current medications (not stopped) with their classes and generic names."""
-        if "current" not in self._cache:
-            out = []
-            for med in self.case.medications:
-                if med.status == "past" or (med.stopped and med.stopped <= self.request_date):
-                    continue
-                term = self.vocab.resolve(med.drug) or self.vocab.find(med.drug)
-                classes = term.classes if term else ()
-                out.append((med, classes, term.name if term else med.drug))
-            self._cache["current"] = out
-        return self._cache["current"]
+    def prior(self) -> list[Procedure]:
+        """Prior procedures or therapy of the requested service in the same region, oldest first."""
+        return self.prior_of(self.resolved.name)
+
+    def other_items(self) -> list[tuple[Item, Optional[Term]]]:
+        """The other items of the same request, each with its term (None when unknown or kind: other)."""
+        if "other_items" not in self._cache:
+            self._cache["other_items"] = [(item, self._term_of(item)) for item in self.case.items
+                                          if item is not self.item]
+        return self._cache["other_items"]
+
+    def accompanied_term(self) -> Optional[Term]:
+        """The term of the item this one accompanies (`accompanies:`), if it is known."""
+        target = self.resolved.accompanies
+        for item_id, item in zip(item_ids(self.case), self.case.items):
+            if item_id == target:
+                return self._term_of(item)
+        return None
+
+    def _term_of(self, item: Item) -> Optional[Term]:
+        """An item's term as requests.resolve_item reads it: its explicit name, else its request text."""
+        if item.kind == "other":
+            return None
+        return self.vocab.resolve(item.name) if item.name else self.vocab.find(item.request)
 
     def source_of(self, fact: Fact) -> Optional[str]:
         """Where the value of a fact is documented (report and date), when the case says."""

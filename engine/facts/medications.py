@@ -127,22 +127,13 @@ def _as_needed(ctx: Context):
     return ctx.resolved.as_needed
 
 
-def _all_medications(ctx: Context) -> list[tuple[str, tuple[str, ...]]]:
-    """Every medication in the history, current or past, with its classes."""
-    out = []
-    for med in ctx.case.medications:
-        term = ctx.vocab.resolve(med.drug) or ctx.vocab.find(med.drug)
-        out.append((med.drug, term.classes if term else ()))
-    return out
-
-
 @derived("history.neuropathic_first_line_tried", "bool",
          "A first-line neuropathic drug (anti-epilepsy drug, tricyclic or SNRI) was tried, now or before",
          section="medication")
 def _neuropathic_tried(ctx: Context):
     stated = ctx.case.findings.get("neuropathic_first_line_tried")
-    meds = _all_medications(ctx)
-    if any(_NEUROPATHIC_FIRST_LINE & set(classes) for _, classes in meds):
+    meds = ctx.all_drugs()
+    if any(_NEUROPATHIC_FIRST_LINE & set(classes) for _, classes, _ in meds):
         return True
     if stated is not None:
         return stated
@@ -155,11 +146,8 @@ def _neuropathic_tried(ctx: Context):
          section="medication")
 def _first_line_tried(ctx: Context):
     stated = ctx.case.findings.get("first_line_tried")
-    own = ctx.resolved.name
-    for med in ctx.case.medications:
-        term = ctx.vocab.resolve(med.drug) or ctx.vocab.find(med.drug)
-        if term is not None and term.name != own and "first_line_analgesic" in term.classes:
-            return True
+    if any(name != ctx.resolved.name and "first_line_analgesic" in classes for _, classes, name in ctx.all_drugs()):
+        return True
     if stated is not None:
         return stated
     return False if ctx.case.medications else None
@@ -167,14 +155,7 @@ def _first_line_tried(ctx: Context):
 
 def _requested_classes(ctx: Context) -> list[tuple[str, ...]]:
     """Classes of the other drugs requested in the same case."""
-    out = []
-    for item in ctx.case.items:
-        if item is ctx.item or item.kind == "other":
-            continue
-        term = (ctx.vocab.resolve(item.name) if item.name else None) or ctx.vocab.find(item.request)
-        if term is not None and term.kind == "drug":
-            out.append(term.classes)
-    return out
+    return [term.classes for _, term in ctx.other_items() if term is not None and term.kind == "drug"]
 
 
 @derived("drug.other_nsaids", "number", "Other oral NSAIDs the patient currently takes besides the requested one",

@@ -33,16 +33,13 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
     if "postsurgical" in ctx._cache:
         return ctx._cache["postsurgical"]
     found: tuple[Optional[str], Optional[dt.date], bool] = (None, None, False)
-    target = ctx.resolved.accompanies
-    if target is not None:
-        for item in ctx.case.items:
-            if (item.id or "") == target:
-                term = (ctx.vocab.resolve(item.name) if item.name else None) or ctx.vocab.find(item.request)
-                found = (term.name if term else None, None, False)
+    if ctx.resolved.accompanies is not None:
+        term = ctx.accompanied_term()
+        found = (term.name if term else None, None, False)
     else:
         done = []
         for proc in ctx.case.procedures:
-            term = ctx.vocab.resolve(proc.service) or ctx.vocab.find(proc.service)
+            term = ctx.vocab.lookup(proc.service)
             if term is not None and term.name in GENERAL_COURSE:
                 done.append((proc.date or dt.date.min, term.name, proc.date))
         if done:
@@ -55,7 +52,7 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
 def _prior_visits(ctx: Context, since: Optional[dt.date]):
     courses = []
     for proc in ctx.case.procedures:
-        term = ctx.vocab.resolve(proc.service) or ctx.vocab.find(proc.service)
+        term = ctx.vocab.lookup(proc.service)
         if term is None or term.name not in _THERAPIES:
             continue
         if since is not None and proc.date is not None and proc.date < since:

@@ -113,7 +113,7 @@ def _injury_visits(ctx: Context):
         return None
     done = 0
     for proc in ctx.case.procedures:
-        term = ctx.vocab.resolve(proc.service) or ctx.vocab.find(proc.service)
+        term = ctx.vocab.lookup(proc.service)
         if term is not None and term.name == ctx.resolved.name:
             done += proc.visits or 0
     return float(done + ctx.resolved.visits)
@@ -187,26 +187,12 @@ def _limb(ctx: Context):
 @derived("request.esi_same_session", "bool", "An epidural steroid injection is requested in the same request",
          section="item")
 def _esi_together(ctx: Context):
-    for other in ctx.case.items:
-        if other is ctx.item:
-            continue
-        term = (ctx.vocab.resolve(other.name) if other.name else None) or ctx.vocab.find(other.request)
-        if term is not None and term.name == "epidural_steroid_injection":
-            return True
-    return False
+    return any(term is not None and term.name == "epidural_steroid_injection" for _, term in ctx.other_items())
 
 
 def _last_of(ctx: Context, service: str):
     """The most recent prior procedure of another service (same region when both are known)."""
-    found = []
-    for proc in ctx.case.procedures:
-        term = ctx.vocab.resolve(proc.service) or ctx.vocab.find(proc.service)
-        if term is None or term.name != service:
-            continue
-        if ctx.resolved.region and proc.region and proc.region != ctx.resolved.region:
-            continue
-        found.append(proc)
-    found.sort(key=lambda p: p.date or dt.date.min)
+    found = ctx.prior_of(service)
     return found[-1] if found else None
 
 

@@ -74,13 +74,8 @@ _DAYS = re.compile(r"(?:\bx\s*(\d{1,2})\b|\b(\d{1,2})\s*-?\s*(?:days?|nights?)\b
 
 def _primary_service(ctx: Context):
     """The canonical service of the item this one accompanies, if named and known."""
-    target = ctx.resolved.accompanies
-    for i, other in enumerate(ctx.case.items):
-        if (other.id or f"item-{i + 1}") != target:
-            continue
-        term = (ctx.vocab.resolve(other.name) if other.name else None) or ctx.vocab.find(other.request)
-        return term.name if term is not None and term.kind == "service" else None
-    return None
+    term = ctx.accompanied_term()
+    return term.name if term is not None and term.kind == "service" else None
 
 
 @derived("request.inpatient_days", "number", "Hospital days requested for an inpatient stay", unit="days",
