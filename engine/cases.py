@@ -275,7 +275,7 @@ def case_from_data(data: dict, name: str = "<input>") -> Case:
 
 def check_documented_facts(case: Case, doc: Document, prefix: tuple = ()) -> None:
     """`findings:` and item `documentation:` may only name declared findings, with values of their type."""
-    from engine.facts import FACTS
+    from engine.facts import FACTS, value_problem
     from engine.sources import dotted, suggest
 
     def check(namespace: str, values: dict, loc: tuple) -> None:
@@ -285,14 +285,11 @@ def check_documented_facts(case: Case, doc: Document, prefix: tuple = ()) -> Non
             if fact is None:
                 known = [n.split(".", 1)[1] for n in FACTS if n.startswith(namespace + ".")]
                 raise EngineError(f"unknown finding '{key}'{suggest(key, known)}", where)
-            if fact.type == "bool" and not isinstance(value, bool):
-                raise EngineError(f"expects true or false (got {value!r})", where)
-            if fact.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise EngineError(f"expects a number (got {value!r})", where)
+            problem = value_problem(fact, value)
+            if problem:
+                raise EngineError(problem, where)
             if fact.type == "number" and not (0 <= value <= 100_000):
                 raise EngineError(f"value {value!r} is out of range", where)
-            if fact.type == "text" and (not isinstance(value, str) or (fact.values and value not in fact.values)):
-                raise EngineError(f"expects one of {', '.join(fact.values) or 'text'} (got {value!r})", where)
 
     check("finding", case.findings, ("findings",))
     for i, item in enumerate(case.items):

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from engine.conditions import evaluate, facts_of
 from engine.errors import EngineError
-from engine.rules import All, Condition, Leaf, Not, PackInfo, Rule, _type_problem
+from engine.rules import All, Condition, Leaf, Not, PackInfo, Rule
 from engine.sources import Document, read_document, suggest, validate
 from engine.vocabulary import Vocabulary, load_vocabulary
 
@@ -145,7 +145,7 @@ def _walk(cond: Condition, path: tuple) -> Iterator[tuple[tuple, Leaf]]:
 
 
 def _fact_issues(lr: LintedRule, base: tuple, cond: Condition) -> Iterator[Issue]:
-    from engine.facts import FACTS
+    from engine.facts import FACTS, value_problem
 
     for path, leaf in _walk(cond, base):
         fact = FACTS.get(leaf.fact)
@@ -156,7 +156,7 @@ def _fact_issues(lr: LintedRule, base: tuple, cond: Condition) -> Iterator[Issue
         if leaf.op == "documented":
             continue
         for value in leaf.value if isinstance(leaf.value, list) else [leaf.value]:
-            problem = _type_problem(fact.type, fact.values, value)
+            problem = value_problem(fact, value)
             if problem:
                 yield _issue(lr.doc, path + ("value",), "type-mismatch", "error", f"{leaf.fact} is {fact.type}: {problem}")
                 break

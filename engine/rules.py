@@ -177,7 +177,7 @@ def check_rule_facts(rule: Rule, doc: Document) -> None:
 
 
 def _check_condition(cond: Any, path: tuple, doc: Document) -> None:
-    from engine.facts import FACTS
+    from engine.facts import FACTS, value_problem
 
     if isinstance(cond, Leaf):
         fact = FACTS.get(cond.fact)
@@ -187,7 +187,7 @@ def _check_condition(cond: Any, path: tuple, doc: Document) -> None:
         if cond.op == "documented":
             return
         for value in values:
-            problem = _type_problem(fact.type, fact.values, value)
+            problem = value_problem(fact, value)
             if problem:
                 raise EngineError(f"{cond.fact} is {fact.type}: {problem}", doc.location(path + ("value",)))
         if fact.type == "bool" and cond.op not in ("eq", "ne"):
@@ -199,16 +199,3 @@ def _check_condition(cond: Any, path: tuple, doc: Document) -> None:
     name = "all" if isinstance(cond, All) else "any"
     for j, child in enumerate(getattr(cond, name)):
         _check_condition(child, path + (name, j), doc)
-
-
-def _type_problem(kind: str, allowed: tuple[str, ...], value: Any) -> str:
-    if kind == "bool" and not isinstance(value, bool):
-        return f"value {value!r} is not true/false"
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"value {value!r} is not a number"
-    if kind == "text":
-        if not isinstance(value, str):
-            return f"value {value!r} is not text"
-        if allowed and value not in allowed:
-            return f"value '{value}' is not one of {', '.join(allowed)}{suggest(value, allowed)}"
-    return ""

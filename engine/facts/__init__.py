@@ -173,6 +173,22 @@ class Context:
         return getattr(value, "documented_in", None)
 
 
+def value_problem(fact: Fact, value: Any) -> str:
+    """Why a value cannot be a value of this fact ('' when it can): one check for rules and cases."""
+    if fact.type == "bool" and not isinstance(value, bool):
+        return f"value {value!r} is not true or false"
+    if fact.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"value {value!r} is not a number"
+    if fact.type == "text":
+        if not isinstance(value, str):
+            return f"value {value!r} is not text"
+        if fact.values and value not in fact.values:
+            from engine.sources import suggest
+
+            return f"value '{value}' is not one of {', '.join(fact.values)}{suggest(value, fact.values)}"
+    return ""
+
+
 def compute(ctx: Context, names: list[str] | tuple[str, ...]) -> dict[str, Any]:
     """Values of the named facts for one item; undocumented facts are left out."""
     out: dict[str, Any] = {}
