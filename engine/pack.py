@@ -137,14 +137,14 @@ def _load_uncached(root: Path, info_path: Path) -> RulePack:
 def check_pack(pack: RulePack) -> None:
     """Cross-file checks that make a pack unusable: duplicate ids, unknown names."""
     seen: dict[str, str] = {}
+    classes = {c for d in pack.vocab.drugs.values() for c in d.classes}
+    categories = {s.category for s in pack.vocab.services.values()}
     for loaded in pack.rules:
         rule, doc = loaded.rule, loaded.doc
         if rule.id in seen:
             raise EngineError(f"rule id '{rule.id}' is also used by {seen[rule.id]}", doc.location(("id",)))
         seen[rule.id] = loaded.path
         target = rule.applies_to
-        classes = {c for d in pack.vocab.drugs.values() for c in d.classes}
-        categories = {s.category for s in pack.vocab.services.values()}
         for field_name, names, known in (("drugs", target.drugs, pack.vocab.drugs), ("classes", target.classes, classes),
                                          ("services", target.services, pack.vocab.services),
                                          ("categories", target.categories, categories)):
