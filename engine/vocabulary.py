@@ -148,14 +148,12 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
             for i, entry in enumerate(entries):
                 for word in [entry.name, *entry.synonyms]:
                     key = normalise(word)
-                    where = f"{path}:{doc.line_of((group, i))}"
                     if key in seen and seen[key] != entry.name:
                         raise EngineError(
                             f"name '{word}' already means '{seen[key]}'",
                             doc.location((group, i, "synonyms")),
                         )
                     seen[key] = entry.name
-                del where
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
     return Vocabulary(drugs, services)
