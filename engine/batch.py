@@ -64,12 +64,12 @@ class Decider:
     def __init__(self, rules: Optional[str], created: str):
         from engine.evaluate import compiled
         from engine.pack import load_pack
-        from engine.record import engine_info
+        from engine.record import engine_json
 
         self.pack = load_pack(rules)
         compiled(self.pack, complete=True)  # registers the rulesets with this process's host
         self.created = created
-        self.engine = engine_info()
+        self.engine = engine_json()
 
     def record(self, case, name: str, doc=None) -> tuple[str, int]:
         """The decision record of one validated case as one canonical JSON line, and its item count."""

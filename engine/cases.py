@@ -281,15 +281,15 @@ def check_documented_facts(case: Case, doc: Document, prefix: tuple = ()) -> Non
     def check(namespace: str, values: dict, loc: tuple) -> None:
         for key, value in values.items():
             fact = FACTS.get(f"{namespace}.{key}")
-            where = Location(doc.path, doc.line_of(loc + (key,)), dotted(prefix + loc + (key,)))
             if fact is None:
                 known = [n.split(".", 1)[1] for n in FACTS if n.startswith(namespace + ".")]
-                raise EngineError(f"unknown finding '{key}'{suggest(key, known)}", where)
-            problem = value_problem(fact, value)
-            if problem:
-                raise EngineError(problem, where)
-            if fact.type == "number" and not (0 <= value <= 100_000):
-                raise EngineError(f"value {value!r} is out of range", where)
+                problem = f"unknown finding '{key}'{suggest(key, known)}"
+            else:
+                problem = value_problem(fact, value)
+                if not problem and fact.type == "number" and not (0 <= value <= 100_000):
+                    problem = f"value {value!r} is out of range"
+            if problem:  # the location is looked up only for the error (batch speed)
+                raise EngineError(problem, Location(doc.path, doc.line_of(loc + (key,)), dotted(prefix + loc + (key,))))
 
     check("finding", case.findings, ("findings",))
     for i, item in enumerate(case.items):

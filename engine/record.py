@@ -134,18 +134,37 @@ def record_json(record: DecisionRecord, indent: Optional[int] = 2) -> str:
 
 
 def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, created: str,
-                engine: EngineInfo) -> str:
+                engine: str) -> str:
     """The bytes of record_json(build_record(...), indent=None), built for batch speed: no
-    re-validation, the case serialised once (its digest is taken from the very same text), and the
-    decision written by pydantic's serializer (decision models declare fields in sorted order)."""
+    re-validation, the case serialised once (its digest is taken from the very same text), the
+    decision written by pydantic's serializer (decision models declare fields in sorted order),
+    and the parts shared by many records (`engine`: engine_json(); the pack part) encoded once."""
     case_json = canonical_json(case.model_dump(mode="json", exclude_none=True))
-    pack_json = canonical_json({"digest": pack.digest, "files": used_files(pack, decision),
-                                "name": pack.info.name, "version": pack.info.version})
     return "".join((
         '{"created":', canonical_json(created), ',"decision":', decision.model_dump_json(),
-        ',"engine":', canonical_json(engine.model_dump(mode="json")), ',"format":', canonical_json(FORMAT),
-        ',"input":{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"', sha256_text(case_json),
-        '"},"pack":', pack_json, "}"))
+        ',"engine":', engine, ',"format":"', FORMAT,
+        '","input":{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"', sha256_text(case_json),
+        '"},"pack":', _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules)), "}"))
+
+
+def engine_json() -> str:
+    """The record's `engine` part as canonical JSON (the same for every record of a process)."""
+    return canonical_json(engine_info().model_dump(mode="json"))
+
+
+_PACK_JSON: dict[tuple[str, frozenset], str] = {}
+
+
+def _pack_json(pack: RulePack, rule_ids: frozenset) -> str:
+    """The record's `pack` part for the rules a decision used; a batch sees few distinct sets."""
+    key = (pack.digest, rule_ids)
+    text = _PACK_JSON.get(key)
+    if text is None:
+        if len(_PACK_JSON) >= 4096:
+            _PACK_JSON.clear()
+        text = _PACK_JSON[key] = canonical_json({"digest": pack.digest, "files": pack.used_files(set(rule_ids)),
+                                                 "name": pack.info.name, "version": pack.info.version})
+    return text
 
 
 def append_log(record: DecisionRecord, path: str) -> None:

@@ -29,6 +29,16 @@ _REGIONS = {
 }
 _PER_DAY = {"qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1,
             "bid": 2, "twice": 2, "tid": 3, "qid": 4}
+# Compiled once (module level): a request is read with a dozen patterns, a batch reads thousands.
+_PER_DAY_WORDS = [(re.compile(rf"\b{word}\b"), per_day) for word, per_day in _PER_DAY.items()]
+_LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
+_UNIT = re.compile(r"(mcg|mg|g)\b", re.I)
+_DOSE = re.compile(r"\s*(?:take\s+)?(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?")
+_EVERY_HOURS = re.compile(r"\bq\s*(\d+)(?:\s*-\s*(\d+))?\s*h")
+_TIMES_A_DAY = re.compile(r"(\d+)\s*(?:x|times)\s*(?:a|per|/)\s*day")
+_AS_NEEDED = re.compile(r"\bprn\b|as needed", re.I)
+_LESI, _CESI = re.compile(r"\blesi\b"), re.compile(r"\bcesi\b")
+_TF, _ILESI = re.compile(r"\btf\b"), re.compile(r"\bilesi\b")
 
 
 @dataclass(frozen=True)
@@ -139,11 +149,11 @@ def _strength_mg(strength: Optional[str]) -> Optional[float]:
     """Milligrams of the first ingredient ("10/325mg" -> 10; "50 mcg" -> 0.05)."""
     if not strength:
         return None
-    match = re.match(r"\s*(\d+(?:\.\d+)?)", strength)
+    match = _LEADING_NUMBER.match(strength)
     if not match:
         return None
     value = float(match.group(1))
-    unit = re.search(r"(mcg|mg|g)\b", strength, re.I)
+    unit = _UNIT.search(strength)
     if unit and unit.group(1).lower() == "mcg":
         value /= 1000
     elif unit and unit.group(1).lower() == "g":
@@ -155,23 +165,23 @@ def parse_sig(sig: str) -> tuple[Optional[float], bool]:
     """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn")."""
     text = sig.lower()
     as_needed = "prn" in text or "as needed" in text
-    dose = re.match(r"\s*(?:take\s+)?(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?", text)
+    dose = _DOSE.match(text)
     units = float(dose.group(2) or dose.group(1)) if dose else 1.0
-    every = re.search(r"\bq\s*(\d+)(?:\s*-\s*(\d+))?\s*h", text)
+    every = _EVERY_HOURS.search(text)
     if every:
         return units * 24 / float(every.group(1)), as_needed
-    times = re.search(r"(\d+)\s*(?:x|times)\s*(?:a|per|/)\s*day", text)
+    times = _TIMES_A_DAY.search(text)
     if times:
         return units * float(times.group(1)), as_needed
-    for word, per_day in _PER_DAY.items():
-        if re.search(rf"\b{word}\b", text):
+    for pattern, per_day in _PER_DAY_WORDS:
+        if pattern.search(text):
             return units * per_day, as_needed
     return None, as_needed
 
 
 def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> tuple[Optional[float], bool]:
     """Units a day from explicit field, else the sig, else the drug's typical dosing (flagged)."""
-    as_needed = bool(item.sig and re.search(r"\bprn\b|as needed", item.sig, re.I))
+    as_needed = bool(item.sig and _AS_NEEDED.search(item.sig))
     if item.units_per_day is not None:
         return item.units_per_day, as_needed
     if item.sig:
@@ -234,9 +244,9 @@ def _region(text: str, levels: list[str]) -> Optional[str]:
             return region
     if levels:
         return {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}[levels[0].strip()[0].upper()]
-    if re.search(r"\blesi\b", lowered):
+    if _LESI.search(lowered):
         return "lumbar"
-    if re.search(r"\bcesi\b", lowered):
+    if _CESI.search(lowered):
         return "cervical"
     return None
 
@@ -249,9 +259,9 @@ def _service_region(term: Optional[Term], vocab: Vocabulary) -> Optional[str]:
 
 def _approach(text: str) -> Optional[str]:
     lowered = text.lower()
-    if "transforaminal" in lowered or "tfesi" in lowered or re.search(r"\btf\b", lowered):
+    if "transforaminal" in lowered or "tfesi" in lowered or _TF.search(lowered):
         return "transforaminal"
-    if "interlaminar" in lowered or re.search(r"\bilesi\b", lowered):
+    if "interlaminar" in lowered or _ILESI.search(lowered):
         return "interlaminar"
     if "caudal" in lowered:
         return "caudal"

@@ -127,10 +127,13 @@ class Vocabulary:
 _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")
 
 
+_MARKS = re.compile(r"[®™]")
+_SPACES = re.compile(r"\s+")
+
+
 def normalise(text: str) -> str:
     text = text.lower().replace("_", " ")
-    text = re.sub(r"[®™]", "", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
 
 
 def load_vocabulary(folder: str | Path) -> Vocabulary:
