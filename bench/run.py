@@ -54,19 +54,46 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed_pass(decider, lines: list[str]) -> tuple[list[float], int, list[str]]:
+class Latencies:
+    """Per-case latencies as a histogram of whole microseconds: constant memory whatever N is
+    (a list of N floats, sorted for the percentiles, would itself grow with N)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.total = 0.0
+        self.n = 0
+
+    def add(self, seconds: float) -> None:
+        self.total += seconds
+        self.n += 1
+        key = int(seconds * 1e6)
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def percentile_ms(self, p: float) -> float:
+        rank, seen = p * self.n, 0
+        for micros in sorted(self.counts):
+            seen += self.counts[micros]
+            if seen >= rank:
+                return micros / 1000
+        return max(self.counts) / 1000
+
+
+def timed_pass(decider, lines, on_record=None) -> tuple[Latencies, int]:
+    """Decide each JSONL line, timing only the decision; records go to `on_record` (streamed, so
+    memory holds one case at a time whatever N is)."""
     from engine.batch import Input
 
-    latencies, items, out = [], 0, []
+    latencies, items = Latencies(), 0
     for number, text in enumerate(lines, 1):
         t0 = time.perf_counter()
         outcome = decider.decide(Input("bench.jsonl", number, text))
-        latencies.append(time.perf_counter() - t0)
+        latencies.add(time.perf_counter() - t0)
         if outcome.error:
             raise SystemExit(f"generator produced a bad case: {outcome.error}")
         items += outcome.items
-        out.append(outcome.records[0])
-    return latencies, items, out
+        if on_record is not None:
+            on_record(outcome.records[0])
+    return latencies, items
 
 
 def one_size(n: int, seed: int) -> dict:
@@ -79,28 +106,20 @@ def one_size(n: int, seed: int) -> dict:
     from engine.evaluate import compiled
 
     decider = Decider(None, "1970-01-01T00:00:00Z")
-    warm = [json.dumps(c) for c in generate(decider.pack, min(n, 500), seed + 1)]
-    timed_pass(decider, warm)
+    timed_pass(decider, (json.dumps(c) for c in generate(decider.pack, min(n, 500), seed + 1)))
     rss_warm = rss_mb()
     result: dict = {"n": n}
     digests = {}
     for label in ("engine", "floor"):
         if label == "floor":
             engine.host._HOST = PythonHost(compiled(decider.pack, complete=True))
-        _CACHE.clear()
-        latencies, items, h = [], 0, hashlib.sha256()
-        for start in range(0, n, 5000):  # generate in slices: the input is not what we measure
-            lines = _slice(decider.pack, n, seed, start)
-            lat, count, out = timed_pass(decider, lines)
-            latencies += lat
-            items += count
-            for line in out:
-                h.update(json.dumps(_comparable(json.loads(line)), sort_keys=True).encode())
-        total = sum(latencies)
-        latencies.sort()
+        h = hashlib.sha256()
+        lines = (json.dumps(c) for c in generate(decider.pack, n, seed))  # generated lazily, not timed
+        latencies, items = timed_pass(
+            decider, lines, lambda line: h.update(json.dumps(_comparable(json.loads(line)), sort_keys=True).encode()))
+        total = latencies.total
         result[label] = {"items": items, "items_per_s": items / total, "cases_per_s": n / total,
-                         "p50_ms": 1000 * latencies[len(latencies) // 2],
-                         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+                         "p50_ms": latencies.percentile_ms(0.5), "p99_ms": latencies.percentile_ms(0.99),
                          "rss_peak_mb": rss_mb()}
         digests[label] = h.hexdigest()
     result["rss_after_warmup_mb"] = rss_warm
@@ -115,22 +134,6 @@ def _comparable(record: dict) -> dict:
     every item, rule and criterion result, is compared exactly."""
     record["decision"]["trace"] = sorted(set(record["decision"]["trace"]))
     return record
-
-
-_CACHE: dict = {}
-
-
-def _slice(pack, n: int, seed: int, start: int) -> list[str]:
-    """Cases [start, start+5000) of the seeded stream, generated lazily."""
-    from bench.generate import generate
-
-    key = (n, seed)
-    if key not in _CACHE or _CACHE[key][1] != start:
-        _CACHE[key] = (generate(pack, n, seed), 0)
-    stream, _ = _CACHE[key]
-    out = [json.dumps(next(stream)) for _ in range(min(5000, n - start))]
-    _CACHE[key] = (stream, start + len(out))
-    return out
 
 
 def cold(cmd: list[str], runs: int = 7) -> tuple[float, float]:

@@ -41,21 +41,23 @@ class RulePack:
     def files(self) -> dict[str, str]:
         """Relative path -> sha256 of each rule and vocabulary file."""
         out = {_rel(r.path, self.root): r.sha256 for r in self.rules}
-        out.update(self._vocab_rel)
+        out.update(self.vocab_files_rel)
         return out
 
     def used_files(self, rule_ids: set[str]) -> dict[str, str]:
         """Relative path -> sha256 of the vocabulary and of the named rules' files."""
-        out = dict(self._vocab_rel)
-        out.update(self._rule_files[i] for i in rule_ids)
+        out = dict(self.vocab_files_rel)
+        out.update(self.files_by_rule[i] for i in rule_ids)
         return out
 
     @cached_property
-    def _rule_files(self) -> dict[str, tuple[str, str]]:
+    def files_by_rule(self) -> dict[str, tuple[str, str]]:
+        """Rule id -> (relative path, sha256) of its file."""
         return {r.rule.id: (_rel(r.path, self.root), r.sha256) for r in self.rules}
 
     @cached_property
-    def _vocab_rel(self) -> dict[str, str]:
+    def vocab_files_rel(self) -> dict[str, str]:
+        """Relative path -> sha256 of each vocabulary file."""
         return {_rel(p, self.root): sha for p, sha in self.vocab_files.items()}
 
     def candidates(self, kind: str, name: str, classes: tuple[str, ...], category: str | None,

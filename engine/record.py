@@ -152,19 +152,25 @@ def engine_json() -> str:
     return canonical_json(engine_info().model_dump(mode="json"))
 
 
-_PACK_JSON: dict[tuple[str, frozenset], str] = {}
+_PACK_PARTS: dict[str, tuple[str, dict[str, tuple[str, str]], dict[str, str]]] = {}
 
 
 def _pack_json(pack: RulePack, rule_ids: frozenset) -> str:
-    """The record's `pack` part for the rules a decision used; a batch sees few distinct sets."""
-    key = (pack.digest, rule_ids)
-    text = _PACK_JSON.get(key)
-    if text is None:
-        if len(_PACK_JSON) >= 4096:
-            _PACK_JSON.clear()
-        text = _PACK_JSON[key] = canonical_json({"digest": pack.digest, "files": pack.used_files(set(rule_ids)),
-                                                 "name": pack.info.name, "version": pack.info.version})
-    return text
+    """The record's `pack` part for the rules a decision used, joined from file entries encoded
+    once per pack (the same text canonical_json gives; tests/test_batch.py checks it)."""
+    parts = _PACK_PARTS.get(pack.digest)
+    if parts is None:
+        head = canonical_json({"digest": pack.digest, "files": {}, "name": pack.info.name,
+                               "version": pack.info.version})
+        encoded = {path: f"{canonical_json(path)}:{canonical_json(sha)}" for path, sha in pack.files().items()}
+        rules = {rule_id: (path, encoded[path]) for rule_id, (path, _) in pack.files_by_rule.items()}
+        vocab = {path: encoded[path] for path in pack.vocab_files_rel}
+        parts = _PACK_PARTS[pack.digest] = (head, rules, vocab)
+    head, rules, vocab = parts
+    entries = dict(vocab)
+    entries.update(rules[rule_id] for rule_id in rule_ids)
+    files = ",".join(entries[path] for path in sorted(entries))
+    return head.replace('"files":{}', '"files":{' + files + "}", 1)
 
 
 def append_log(record: DecisionRecord, path: str) -> None:
