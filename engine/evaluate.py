@@ -50,6 +50,7 @@ class Compiled:
 
 _COMPILED: dict[str, dict[str, Compiled]] = {}
 _FIELD_COUNT: dict[type, int] = {}
+_set = object.__setattr__
 
 
 def _record(cls, **values):
@@ -62,10 +63,10 @@ def _record(cls, **values):
     if len(values) != count:
         return cls.model_construct(**values)
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)  # callers pass fields in sorted order (decision.py)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", values)  # callers pass fields in sorted order (decision.py)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 

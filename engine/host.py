@@ -132,7 +132,7 @@ class EngineHost:
         if handle is None:
             raise EngineFault(f"ruleset {ruleset} is not registered")
         try:
-            result = _dre.assert_fact(handle, json.dumps({**fact, "sid": sid}))
+            result = _dre.assert_fact(handle, _dumps({**fact, "sid": sid}))
         except Exception as exc:  # the C engine raises plain Exceptions carrying an error code
             raise EngineFault(f"ruleset {ruleset}: engine error {exc}") from None
         if result[0] == 1:  # nothing matched: no session was created, so there is none to delete
@@ -153,6 +153,9 @@ class EngineHost:
         finally:
             _dre.delete_state(handle, sid)
         return fired
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _rule_name(message: str) -> str:
