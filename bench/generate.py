@@ -183,3 +183,25 @@ def coverage(decisions) -> dict[tuple[str, str], set[str]]:
                 for crit in rule.criteria:
                     seen.setdefault((rule.id, crit.id), set()).add(crit.status)
     return seen
+
+
+def main() -> None:
+    """`python -m bench.generate N [--seed S] > cases.jsonl` (from the repository root): N cases, one JSON object per line."""
+    import argparse
+    import json
+    import sys
+
+    from engine.pack import load_pack
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("n", type=int)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rules", default=None, help="rule pack folder (default: the repository's rules/)")
+    args = parser.parse_args()
+    write = sys.stdout.write
+    for case in generate(load_pack(args.rules), args.n, args.seed):
+        write(json.dumps(case) + "\n")
+
+
+if __name__ == "__main__":
+    main()

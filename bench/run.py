@@ -2,6 +2,7 @@
 plus cold-start timings. Prints a table; not a test.
 
     python bench/run.py [--sizes 1000,10000,100000] [--seed N]
+    python bench/run.py --batch 10000,100000 [--seed N]     # `ur batch`, 1 vs 2 workers
 
 Each size runs in a fresh process (so peak RSS belongs to that size alone) on synthetic cases
 from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
@@ -145,14 +146,59 @@ def cold(cmd: list[str], runs: int = 7) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
+def batch_runs(sizes: list[int], seed: int) -> None:
+    """`ur batch` end to end (reading and writing files) on N generated cases with 1 and 2 workers:
+    wall time, peak RSS of the largest process, and whether the outputs are byte-identical."""
+    import hashlib
+    import re
+    import tempfile
+
+    ur = str(Path(sys.executable).with_name("ur"))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    print(f"{'N':>7} | workers | {'wall s':>6} | {'items/s':>7} | {'peak RSS':>8} | {'output MB':>9} | sha256 of output")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            cases = Path(tmp) / f"cases-{n}.jsonl"
+            with cases.open("w", encoding="utf-8") as out:  # generated in another process: this one stays
+                subprocess.run([sys.executable, "-m", "bench.generate", str(n), "--seed", str(seed)],
+                               stdout=out, check=True, cwd=ROOT)  # small, and a child's peak RSS starts at ours
+            digests = set()
+            for workers in (1, 2):
+                records = Path(tmp) / f"out-{n}-{workers}.jsonl"
+                t0 = time.perf_counter()
+                proc = subprocess.Popen([ur, "batch", str(cases), "--workers", str(workers), "--output", str(records)],
+                                        stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                _, status, usage = os.wait4(proc.pid, 0)  # ru_maxrss: the largest of ur and its workers
+                wall = time.perf_counter() - t0
+                summary = proc.stderr.read()
+                proc.stderr.close()
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise SystemExit(f"ur batch failed: {summary}")
+                items = int(re.search(r"\((\d+) items\)", summary).group(1))
+                digest = hashlib.sha256()
+                with records.open("rb") as produced:
+                    for block in iter(lambda: produced.read(1 << 20), b""):
+                        digest.update(block)
+                digests.add(digest.hexdigest())
+                print(f"{n:>7} | {workers:>7} | {wall:>6.1f} | {items / wall:>7,.0f} | {usage.ru_maxrss / 1024:>6.1f}MB | "
+                      f"{records.stat().st_size / 1e6:>9.0f} | {digest.hexdigest()[:16]}")
+                records.unlink()
+            print(f"{n:>7} | identical output for 1 and 2 workers: {len(digests) == 1}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--batch", metavar="SIZES",
+                        help="instead: run `ur batch` with 1 and 2 workers on this many generated cases (e.g. 10000,100000)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.seed)))
+        return
+    if args.batch:
+        batch_runs([int(x) for x in args.batch.split(",")], args.seed)
         return
     ur = str(Path(sys.executable).with_name("ur"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, seed {args.seed}, one core per run")
