@@ -99,3 +99,33 @@ def test_ur_test_workers_give_the_serial_output_in_the_same_order():
     assert " passed, 0 failed" in serial.stdout and "coverage:" in serial.stdout
     missing = _ur_test("cases/nowhere", "--workers", "2")
     assert missing.returncode == 2 and missing.stderr.strip() == "error: no such file or folder: cases/nowhere"
+
+
+def test_bench_one_size_runs_and_engine_matches_the_floor():
+    """The bench's per-size step on a few cases (its figures are not checked: it is not a timed test)."""
+    run = subprocess.run([sys.executable, "bench/run.py", "--one", "40", "--seed", "3"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["same_output"] is True
+    assert result["engine"]["items"] == result["floor"]["items"] >= 40
+    assert 0 < result["engine"]["p50_ms"] <= result["engine"]["p99_ms"]
+
+
+def test_bench_latency_histogram_percentiles():
+    from bench.run import Latencies
+
+    latencies = Latencies()
+    for micros in [5] * 50 + [7] * 49 + [900]:
+        latencies.add(micros / 1e6 + 1e-9)
+    assert latencies.n == 100 and abs(latencies.total - (250 + 343 + 900) / 1e6) < 1e-6
+    assert latencies.percentile_ms(0.5) == 0.005
+    assert latencies.percentile_ms(0.99) == 0.007
+    assert latencies.percentile_ms(1.0) == 0.9
+
+
+def test_generate_command_writes_the_generated_cases_as_jsonl(pack):
+    run = subprocess.run([sys.executable, "-m", "bench.generate", "5", "--seed", "3"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(line) for line in run.stdout.splitlines()] == list(generate(pack, 5, 3))
