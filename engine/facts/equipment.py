@@ -67,7 +67,7 @@ finding("rotator_cuff_tear_suspected", "bool",
 finding("psychiatric_disorder", "bool",
         "A psychiatric disorder (depression, anxiety disorder, PTSD) is diagnosed by a mental-health professional")
 
-PSYCHOTROPIC = {"antidepressant", "benzodiazepine", "sedative_hypnotic"}
+PSYCHOTROPIC = {"antidepressant", "benzodiazepine", "sedative_hypnotic", "anxiolytic", "atypical_antipsychotic"}
 
 
 @derived("case.psychotropic_medications", "number",
