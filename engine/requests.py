@@ -26,6 +26,7 @@ _REGIONS = {
     "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
     "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
+    "subacromial": "shoulder", "glenohumeral": "shoulder",
 }
 _PER_DAY = {"qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1,
             "bid": 2, "twice": 2, "tid": 3, "qid": 4}

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from engine.facts import Context, derived, weeks_between
 
 _MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", "chemistry panel", "chemistry",
                      "hepatic function panel", "hepatic panel", "liver function tests", "lft", "lfts",
                      "renal function panel", "renal panel", "bun", "creatinine"}
 _MONITORED_CLASSES = {"nsaid", "opioid", "acetaminophen", "anticonvulsant", "antidepressant", "muscle_relaxant"}
+
+
+_TEST_ALIASES = {"complete blood count": "cbc", "comprehensive metabolic panel": "cmp", "basic metabolic panel": "bmp",
+                 "liver function test": "lft", "chem panel": "chemistry panel"}
+_TEST_NAMES = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(t) for t in sorted(
+    _MONITORING_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
+
+
+def _tests_named(ctx: Context) -> list[str]:
+    """Monitoring tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
+    if ctx.resolved.kind != "service" or ctx.resolved.name != "lab_panel":
+        return []
+    return [_TEST_ALIASES.get(m, m) for m in _TEST_NAMES.findall(ctx.item.request.lower())]
 
 
 def _service(ctx: Context) -> bool:
@@ -40,7 +55,7 @@ def _weeks(ctx: Context):
 @derived("request.unjustified_components", "number",
          "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing)", section="item")
 def _unjustified(ctx: Context):
-    components = ctx.item.components
+    components = ctx.item.components or _tests_named(ctx)
     if not components:
         return None
     justified = {c.lower() for c in ctx.item.justified_components}
