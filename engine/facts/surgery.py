@@ -68,7 +68,8 @@ def _cts_confirmed(ctx: Context):
 # ODG hospital length-of-stay best-practice targets (days, uncomplicated case), by operation; unverified.
 LOS_TARGET_DAYS = {"spinal_decompression": 1, "spinal_fusion": 3, "lumbar_interbody_fusion": 3,
                    "cervical_fusion": 1, "total_knee_arthroplasty": 3, "carpal_tunnel_release": 0,
-                   "shoulder_arthroscopy": 0, "knee_arthroscopy": 0, "acl_reconstruction": 0}
+                   "shoulder_arthroscopy": 0, "knee_arthroscopy": 0, "acl_reconstruction": 0,
+                   "total_hip_arthroplasty": 3, "hip_arthroscopy": 0, "ankle_arthroscopy": 0}
 _DAYS = re.compile(r"(?:\bx\s*(\d{1,2})\b|\b(\d{1,2})\s*-?\s*(?:days?|nights?)\b)", re.I)
 
 
