@@ -16,6 +16,7 @@ import re
 
 from engine.cases import item_ids
 from engine.facts import Context, derived, finding
+from engine.facts.surgery import nerve_study_result
 from engine.requests import count_levels, levels_in_text
 
 # The operations post-operative equipment rules tell apart.
@@ -134,7 +135,6 @@ def _nonunion_risk(ctx: Context):
     return False if stated == "none" else None
 
 
-_NERVE_STUDIES = ("ncs", "emg_ncs", "emg")
 _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
 
 
@@ -142,9 +142,4 @@ _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
          "Electrodiagnostic studies (nerve conduction or EMG) of the elbow, or naming the ulnar nerve or cubital "
          "tunnel, show ulnar neuropathy", section="studies")
 def _ulnar_edx(ctx: Context):
-    stated = [s.significant_pathology for s in ctx.case.studies
-              if s.kind in _NERVE_STUDIES and s.significant_pathology is not None
-              and (s.region == "elbow" or _ULNAR_WORDS.search(s.findings or ""))]
-    if not stated:
-        return None
-    return any(stated)
+    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)

@@ -9,6 +9,7 @@ have limited activity; each is read or derived once here so rules only compare v
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from engine.facts import Context, derived, finding
 
@@ -57,9 +58,15 @@ def _imaging_lesion(ctx: Context):
          "Nerve conduction studies of the wrist or hand (or naming the median nerve or carpal tunnel) "
          "show carpal tunnel syndrome", section="studies")
 def _cts_confirmed(ctx: Context):
+    return nerve_study_result(ctx, ("wrist", "hand"), _CTS_WORDS)
+
+
+def nerve_study_result(ctx: Context, regions: tuple[str, ...], words: re.Pattern) -> Optional[bool]:
+    """Whether nerve studies of these regions (or whose findings name the nerve) show pathology;
+    None when no such study states a result."""
     stated = [s.significant_pathology for s in ctx.case.studies
               if s.kind in _NERVE_STUDIES and s.significant_pathology is not None
-              and (s.region in ("wrist", "hand") or _CTS_WORDS.search(s.findings or ""))]
+              and (s.region in regions or words.search(s.findings or ""))]
     if not stated:
         return None
     return any(stated)
