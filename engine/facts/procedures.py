@@ -12,10 +12,13 @@ _MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", 
 _MONITORED_CLASSES = {"nsaid", "opioid", "acetaminophen", "anticonvulsant", "antidepressant", "muscle_relaxant"}
 
 
+# Tests a lab request may name that are not medication monitoring: each needs its own stated reason.
+_OTHER_TESTS = {"hba1c", "hemoglobin a1c", "hgb a1c", "hgba1c", "a1c", "glycated hemoglobin", "glycosylated hemoglobin"}
 _TEST_ALIASES = {"complete blood count": "cbc", "comprehensive metabolic panel": "cmp", "basic metabolic panel": "bmp",
-                 "liver function test": "lft", "chem panel": "chemistry panel"}
+                 "liver function test": "lft", "chem panel": "chemistry panel",
+                 **{name: "hba1c" for name in _OTHER_TESTS if name != "hba1c"}}
 _TEST_NAMES = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(t) for t in sorted(
-    _MONITORING_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
+    _MONITORING_TESTS | _OTHER_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
 
 
 def _tests_named(ctx: Context) -> list[str]:
@@ -58,11 +61,17 @@ def _unjustified(ctx: Context):
     components = ctx.item.components or _tests_named(ctx)
     if not components:
         return None
-    justified = {c.lower() for c in ctx.item.justified_components}
+    justified = {_test_name(c) for c in ctx.item.justified_components}
     monitored = any(set(classes) & _MONITORED_CLASSES and med.pattern != "intermittent"
                     for med, classes, _ in ctx.current_drugs())
-    return float(sum(1 for c in components
-                     if c.lower() not in justified and not (monitored and c.lower() in _MONITORING_TESTS)))
+    return float(sum(1 for c in map(_test_name, components)
+                     if c not in justified and not (monitored and c in _MONITORING_TESTS)))
+
+
+def _test_name(text: str) -> str:
+    """One test as written ("Hemoglobin A1c") by the name the test lists use ("hba1c")."""
+    name = " ".join(text.lower().split())
+    return _TEST_ALIASES.get(name, name)
 
 
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
