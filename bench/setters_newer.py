@@ -153,3 +153,12 @@ def _beyond(case, item, value, ctx):
     """Myalgia allows 10 visits: request 10 + value of them, with no prior visits."""
     case.setdefault("findings", {})["therapy_diagnosis"] = "myalgia"
     item["visits"] = max(1, 10 + int(value))
+
+
+@setter("spine.electrodiagnostic_nerve_dysfunction")
+def _edx_dysfunction(case, item, value, ctx):
+    """A lumbar EMG naming an L5 root lesion (true) or reported normal (false)."""
+    study = {"kind": "emg", "region": "lumbar"}
+    study.update({"nerve_root_levels": ["L5"]} if value else {"significant_pathology": False})
+    case.setdefault("studies", []).append(study)
+    item.setdefault("region", "lumbar")

@@ -167,3 +167,24 @@ def _study_kind(ctx: Context):
                  "ankle", "foot", "head", "whole_body", "other"), section="item")
 def _region(ctx: Context):
     return ctx.resolved.region
+
+
+_EDX_KINDS = ("emg", "ncs", "emg_ncs")
+_ROOT_PREFIX = {"lumbar": ("L", "S"), "sacral": ("L", "S"), "cervical": ("C",), "thoracic": ("T",)}
+
+
+@derived("spine.electrodiagnostic_nerve_dysfunction", "bool",
+         "An electrodiagnostic study (EMG/NCS) shows nerve-root dysfunction in the spinal region of the request "
+         "(physiological evidence of nerve dysfunction)", section="studies")
+def _edx_dysfunction(ctx: Context):
+    region = ctx.resolved.region if _service(ctx) else None
+    prefixes = _ROOT_PREFIX.get(region or "")
+    studies = [s for s in ctx.case.studies if s.kind in _EDX_KINDS
+               and (region is None or s.region == region
+                    or (prefixes and any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels)))]
+    if not studies:
+        return None
+    if any(s.nerve_root_levels and (not prefixes or any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels))
+           for s in studies):
+        return True
+    return False if any(s.significant_pathology is False for s in studies) else None

@@ -70,7 +70,8 @@ def _is_service(ctx: Context) -> bool:
 
 @derived("therapy.allowed_visits", "number",
          "Visits the guideline allows for the diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9); "
-         "from finding.therapy_diagnosis, else read from the case's listed diagnoses",
+         "from finding.therapy_diagnosis, else read from the case's listed diagnoses (other listed "
+         "diagnoses: the general myalgia guidance)",
          section="findings.therapy_diagnosis")
 def _allowed(ctx: Context):
     stated = ctx.case.findings.get("therapy_diagnosis")
@@ -86,12 +87,18 @@ _DIAGNOSIS_WORDS = (  # most generous group first: a case with CRPS and a strain
 
 
 def _diagnosis_group(diagnoses: list[str]):
-    """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated."""
+    """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated.
+
+    A listed musculoskeletal diagnosis that names none of the groups ("lumbar disc protrusion",
+    "low back pain", "shoulder impingement") gets the general myalgia/myositis guidance (9-10 visits),
+    as the guideline's "unspecified" categories are applied in review; only a case listing no
+    diagnosis at all leaves the allowance undocumented.
+    """
     text = " ".join(diagnoses).lower()
     for group, words in _DIAGNOSIS_WORDS:
         if any(word in text for word in words):
             return group
-    return None
+    return "myalgia" if text.strip() else None
 
 
 @derived("therapy.visits_beyond_allowance", "number",
