@@ -5,6 +5,7 @@ each, memoised per item type and date span (the pack never changes within a proc
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 from typing import Optional
 
@@ -52,6 +53,7 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
         out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
+    out = [_infer_primary(item, out) for item in out]
     for i, item in enumerate(out):
         if item.accompanies is not None and item.accompanies not in seen:
             raise EngineError(f"accompanies unknown item '{item.accompanies}'{suggest(item.accompanies, seen)}",
@@ -59,6 +61,20 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
         if item.accompanies == item.id:
             raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
     return out
+
+
+def _infer_primary(item: ResolvedItem, items: list[ResolvedItem]) -> ResolvedItem:
+    """Fluoroscopy or anaesthesia requested without `accompanies:` goes with the request's only
+    procedure, as a reviewer reads it (said in the assumptions); with none or several it stays
+    unattached, and the associated-services rule asks for the procedure to be named."""
+    if item.category != "associated_service" or item.accompanies is not None:
+        return item
+    procedures = [other for other in items if other.kind == "service" and other.category == "procedure"]
+    if len(procedures) != 1:
+        return item
+    primary = procedures[0]
+    note = f"no accompanies: given; read as going with {primary.id} ({primary.name}), the only procedure requested"
+    return dataclasses.replace(item, accompanies=primary.id, assumptions=item.assumptions + (note,))
 
 
 def order_items(items: list[ResolvedItem], doc: Optional[Document], name: str) -> list[str]:
