@@ -9,7 +9,7 @@ follows an operation reuses `postop.operation` and `postop.surgery_approved`
 from __future__ import annotations
 
 from engine.facts import Context, derived, finding  # noqa: F401
-from engine.facts.services import _DAY_FACTOR, _DAYS
+from engine.facts.services import requested_days
 
 # Slings
 finding("open_large_rotator_cuff_repair", "bool",
@@ -66,9 +66,4 @@ finding("persistent_cognitive_symptoms", "bool",
 def _facility_days(ctx: Context):
     if ctx.resolved.name not in ("skilled_nursing_facility", "inpatient_rehabilitation"):
         return None
-    if ctx.item.days_supply is not None:
-        return ctx.item.days_supply
-    match = _DAYS.search(ctx.item.request)
-    if not match:
-        return None
-    return float(int(match.group(1)) * _DAY_FACTOR[match.group(2).lower()])
+    return requested_days(ctx)

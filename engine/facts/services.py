@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Optional
 
 from engine.facts import Context, derived, finding
 
@@ -158,6 +159,11 @@ def _mode(ctx: Context):
 @derived("request.device_days", "number", "Days of device use requested (rental length)", unit="days",
          section="item", controllable=True)
 def _device_days(ctx: Context):
+    return requested_days(ctx)
+
+
+def requested_days(ctx: Context) -> Optional[float]:
+    """Days the request asks for: the item's days_supply, else "x 21 days" / "2 weeks" in its text."""
     if ctx.item.days_supply is not None:
         return ctx.item.days_supply
     match = _DAYS.search(ctx.item.request)
