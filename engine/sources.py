@@ -108,6 +108,8 @@ def parse_text(text: str, name: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if "mapping values are not allowed" in problem:
+            problem += ' (a value containing ": " must be quoted, e.g. title: "Topicals: Lidoderm")'
         raise EngineError(f"YAML syntax error: {problem}", Location(name, line)) from None
     except yaml.YAMLError as exc:
         raise EngineError(f"YAML error: {exc}", Location(name, 1)) from None

@@ -48,6 +48,11 @@ def test_malformed_yaml_names_the_line(tmp_path):
     assert_one_line_error(result, path, 8, "YAML syntax error")
 
 
+def test_unquoted_colon_in_a_value_says_to_quote_it(tmp_path):
+    path, result = run_check(tmp_path, "title: Lumbar strain, topicals: Lidoderm\n" + GOOD)
+    assert_one_line_error(result, path, 1, "YAML syntax error", "must be quoted")
+
+
 def test_unknown_field_suggests_the_right_one(tmp_path):
     path, result = run_check(tmp_path, GOOD.replace("    sig: 1 tid", "    sigg: 1 tid"))
     assert_one_line_error(result, path, 7, "items[0].sigg", "unknown field 'sigg'", "did you mean 'sig'")

@@ -66,10 +66,12 @@ def test_ingredient_counts_by_class(fact):
     ({"patient": {"age": 50}, "medications": [{"drug": "Xarelto"}]}, 1),
     ({"patient": {"age": 50}, "medications": [{"drug": "ASA 81 mg"}]}, 1),
     ({"patient": {"age": 50}, "medications": [{"drug": "Medrol dose pack"}]}, 1),
-    ({"patient": {"age": 50}, "medications": [{"drug": "Motrin"}]}, 1),
+    # The requested NSAID is not counted: only NSAIDs already taken make "more than one NSAID".
+    ({"patient": {"age": 50}, "medications": [{"drug": "Motrin"}]}, 0),
+    ({"patient": {"age": 50}, "medications": [{"drug": "Motrin"}, {"drug": "Mobic"}]}, 1),
     ({"patient": {"age": 50}, "medications": [{"drug": "Motrin", "status": "past"}]}, 0),
     ({"patient": {"age": 70}, "findings": {"gi_ulcer_or_bleed_history": True},
-      "medications": [{"drug": "Coumadin"}, {"drug": "Motrin"}]}, 4),
+      "medications": [{"drug": "Coumadin"}, {"drug": "Motrin"}, {"drug": "Mobic"}]}, 4),
     ({}, None),
 ])
 def test_gi_risk_factors(fact, fields, expected):
@@ -81,6 +83,8 @@ def test_requested_nsaid_already_taken_is_not_counted_twice(fact):
     assert fact("gi.risk_factors", {"request": "Naproxen 550mg #60"}, **fields) == 0
     assert fact("drug.other_nsaids", {"request": "Naproxen 550mg #60"}, **fields) == 0
     assert fact("drug.other_nsaids", {"request": "Celebrex 200mg #30"}, **fields) == 1
+    # A switch to a COX-2 inhibitor is not its own GI risk factor.
+    assert fact("gi.risk_factors", {"request": "Celebrex 200mg #30"}, **fields) == 0
 
 
 @pytest.mark.parametrize("fields, expected", [

@@ -176,15 +176,16 @@ def _nsaid_therapy(ctx: Context):
 
 @derived("gi.risk_factors", "number",
          "GI risk factors with NSAID use: age over 65, ulcer or GI-bleed history, aspirin, corticosteroid or "
-         "anticoagulant use, more than one NSAID (not documented when none of these is recorded)",
+         "anticoagulant use, more than one NSAID already taken (the requested drug is not counted: a switch "
+         "to a COX-2 inhibitor is not its own risk factor; not documented when none of these is recorded)",
          section="medication")
 def _gi_risk(ctx: Context):
     age = ctx.case.patient.age
     history = ctx.case.findings.get("gi_ulcer_or_bleed_history")
     current = ctx.current_drugs()
+    # Only NSAIDs already taken count: counting the requested NSAID would make a switch (ibuprofen to
+    # Celebrex) justify itself; adding a second NSAID is refused by mtus-cpmtg.nsaids.single_nsaid.
     nsaids = sum(1 for _, classes, _ in current if "nsaid" in classes)
-    if "nsaid" in ctx.resolved.classes and not any(name == ctx.resolved.name for _, _, name in current):
-        nsaids += 1
     count = sum([
         age is not None and age > 65,
         history is True,
