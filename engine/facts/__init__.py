@@ -208,3 +208,4 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
 from engine.facts import core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical  # noqa: E402,F401  (registration)
 from engine.facts import adjuncts, more_drugs, more_procedures, more_surgery, modalities  # noqa: E402,F401
 from engine.facts import synonyms_round2, devices_tests  # noqa: E402,F401
+from engine.facts import injection_sedation  # noqa: E402,F401

@@ -9,6 +9,7 @@ text: the rule marks them unverified).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Optional
 
 from engine.facts import Context, derived, weeks_between
@@ -61,13 +62,22 @@ def _prior_visits(ctx: Context, since: Optional[dt.date]):
     return courses
 
 
+_POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the )?surgery\b", re.I)
+
+
 @derived("request.postsurgical_therapy", "bool",
-         "The therapy requested follows surgery (a post-operative therapy request, or finding.therapy_diagnosis "
-         "is postsurgical)", section="item")
+         "The therapy requested follows surgery (a post-operative therapy request, therapy requested with a "
+         "surgery it accompanies, or finding.therapy_diagnosis is postsurgical)", section="item")
 def _is_postsurgical(ctx: Context):
     if ctx.resolved.kind != "service" or ctx.resolved.name not in _THERAPIES:
         return None
-    return ctx.resolved.name == "postop_physical_therapy" or ctx.case.findings.get("therapy_diagnosis") == "postsurgical"
+    if ctx.resolved.name == "postop_physical_therapy" or ctx.case.findings.get("therapy_diagnosis") == "postsurgical":
+        return True
+    term = ctx.accompanied_term()
+    if term is not None and term.kind == "service" and term.name in GENERAL_COURSE:
+        return True
+    # "Post-operative occupational therapy", "PT after surgery": the words say it follows surgery
+    return bool(_POSTOP_WORDS.search(ctx.item.request))
 
 
 @derived("postsurgical.general_course_visits", "number",
