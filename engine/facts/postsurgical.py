@@ -25,6 +25,11 @@ GENERAL_COURSE = {
     "knee_arthroscopy": (12, 26),
     "acl_reconstruction": (24, 26),
     "total_knee_arthroplasty": (24, 17),
+    "total_hip_arthroplasty": (24, 17),
+    "trigger_finger_release": (9, 17),
+    "cubital_tunnel_release": (20, 26),
+    "de_quervain_release": (14, 26),
+    "lateral_epicondylar_release": (12, 26),
 }
 _THERAPIES = {"physical_therapy", "postop_physical_therapy", "occupational_therapy"}
 
