@@ -21,7 +21,14 @@ _RETRO = re.compile(r"\s*retro", re.I)
 _FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
 _PER_WEEK = re.compile(r"\b(?:\d{1,2}\s*-\s*)?(\d{1,2})\s*(?:x|times)\s*(?:/\s*|a\s+|per\s+)w(?:ee)?k\.?\s*"
                        r"(?:x|for)\s*(\d{1,2})\s*w(?:ee)?ks?\b", re.I)  # "2x/week x 6 weeks", "1-2 times a week for 4 weeks"
-_VISITS = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
+# "x 6" is a visit count, but not "x 2 weeks", "x 10 days" or "x 80 hours" (a duration, read below)
+_VISITS = re.compile(r"\b(?:x\s*(\d{1,3})(?!\d|\s*(?:w(?:ee)?ks?|days?|h(?:ou)?rs?)\b)"
+                     r"|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
+_WEEKS_ONLY = re.compile(r"(?<![\d.])(\d{1,2})\s*w(?:ee)?ks?\b", re.I)       # "FRP x 2 weeks"
+_PROGRAM_DAYS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:full[- ]?)?days?\b", re.I)  # "FRP x 10 days", "additional 10 days"
+_PROGRAM_HOURS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:hours|hrs?)\b", re.I)     # "HELP program 160 hours"
+_HOURS_PER_DAY = 8   # a full programme day, to read a request in hours as days
+_DAYS_PER_WEEK = 5   # programme days in a week
 _REGIONS = {
     "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
@@ -82,6 +89,8 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     freq = (_PER_WEEK.search(text) or _FREQ.search(text)) if term and term.kind == "service" else None
     frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
     weeks = item.weeks or (float(freq.group(2)) if freq else None)
+    if weeks is None and term is not None and term.kind == "service" and not _PER_WEEK.search(text):
+        weeks = _number(_WEEKS_ONLY, text)
     visits = item.visits if item.visits is not None else _visits(text, term, frequency, weeks, quantity)
     units, as_needed = _units_per_day(item, term, vocab, notes)
     days = item.days_supply
@@ -209,6 +218,14 @@ def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: 
         return float(match.group(1) or match.group(2))
     if quantity is not None and term.category in ("therapy", "program"):
         return quantity
+    if term.category == "program":  # full-day programmes are written in days, weeks or hours
+        days, hours = _number(_PROGRAM_DAYS, text), _number(_PROGRAM_HOURS, text)
+        if days is not None:
+            return days
+        if weeks:
+            return weeks * _DAYS_PER_WEEK
+        if hours is not None:
+            return round(hours / _HOURS_PER_DAY, 1)
     return None
 
 

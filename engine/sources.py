@@ -236,6 +236,9 @@ def pydantic_error(doc: Document, exc: Exception, prefix: tuple = ()) -> EngineE
         parent = loc[:-1]
         allowed = _allowed_fields(exc, first)
         message = f"unknown field '{loc[-1]}'{suggest(str(loc[-1]), allowed)}"
+        if " " in str(loc[-1]) and first.get("input") is None:
+            # `{findings: tear, no arthritis}`: a comma inside an unquoted value in {...} starts a new key
+            message += "; a comma inside an unquoted value in {...} starts a new field: quote the whole value"
         loc = parent + (loc[-1],)
     elif "input" in first and first["type"] not in ("missing",):
         shown = repr(first["input"])
