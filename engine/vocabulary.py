@@ -91,7 +91,8 @@ class Vocabulary:
         """The first known name in free text ("Retro Norco 10/325mg #90" -> hydrocodone...).
 
         A drug named with an injection route elsewhere in the text ("Toradol 60mg IM") is read as
-        its injectable entry ("Toradol IM") when the vocabulary has one."""
+        its injectable entry ("Toradol IM") when the vocabulary has one, and one named with a patch
+        ("buprenorphine 10mcg/hr patch") as its patch entry ("buprenorphine patch")."""
         lowered = normalise(text)
         match = self._pattern.search(lowered)
         if not match:
@@ -102,6 +103,10 @@ class Vocabulary:
                 injectable = self.index.get(f"{match.group(1)} {route}")
                 if injectable is not None:
                     return injectable
+        if term.kind == "drug" and _PATCH.search(lowered):
+            patch = self.index.get(f"{match.group(1)} patch")
+            if patch is not None:
+                return patch
         return term
 
     def suggestion(self, text: str) -> str:
@@ -125,6 +130,7 @@ class Vocabulary:
 
 
 _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")
+_PATCH = re.compile(r"\b(patch|patches|transdermal|td)\b|mcg/ ?hr?\b")
 
 
 _MARKS = re.compile(r"[®™]")
