@@ -20,6 +20,7 @@ from bench import setters_newer  # noqa: F401  (registers its setters)
 from bench import setters_adjuncts, setters_more_drugs, setters_more_procedures, setters_more_surgery, setters_modalities  # noqa: F401,E501
 from bench import setters_synonyms_round2, setters_devices_tests  # noqa: F401
 from bench import setters_injection_sedation  # noqa: F401
+from bench import setters_postop_devices  # noqa: F401
 from bench.setters import SETTERS
 
 _UNSET = object()  # a `documented: false` leaf that should hold: leave the fact out

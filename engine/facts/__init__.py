@@ -124,8 +124,14 @@ class Context:
         return self._cache[key]
 
     def prior(self) -> list[Procedure]:
-        """Prior procedures or therapy of the requested service in the same region, oldest first."""
-        return self.prior_of(self.resolved.name)
+        """Prior procedures or therapy of the requested service in the same region, oldest first.
+
+        Physical therapy and post-op PT are one therapy: each counts the courses of the other."""
+        name = self.resolved.name
+        if name in _SAME_THERAPY:
+            both = self.prior_of(name) + self.prior_of(_SAME_THERAPY[name])
+            return sorted(both, key=lambda p: p.date or dt.date.min)
+        return self.prior_of(name)
 
     def other_items(self) -> list[tuple[Item, Optional[Term]]]:
         """The other items of the same request, each with its term (None when unknown or kind: other)."""
@@ -173,6 +179,9 @@ class Context:
         return getattr(value, "documented_in", None)
 
 
+_SAME_THERAPY = {"physical_therapy": "postop_physical_therapy", "postop_physical_therapy": "physical_therapy"}
+
+
 def value_problem(fact: Fact, value: Any) -> str:
     """Why a value cannot be a value of this fact ('' when it can): one check for rules and cases."""
     if fact.type == "bool" and not isinstance(value, bool):
@@ -209,3 +218,5 @@ from engine.facts import core, drugs, procedures, findings, services, medication
 from engine.facts import adjuncts, more_drugs, more_procedures, more_surgery, modalities  # noqa: E402,F401
 from engine.facts import synonyms_round2, devices_tests  # noqa: E402,F401
 from engine.facts import injection_sedation  # noqa: E402,F401
+from engine.facts import rehearsal_gaps  # noqa: E402,F401
+from engine.facts import postop_devices  # noqa: E402,F401

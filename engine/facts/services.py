@@ -76,6 +76,8 @@ def _is_service(ctx: Context) -> bool:
          section="findings.therapy_diagnosis")
 def _allowed(ctx: Context):
     stated = ctx.case.findings.get("therapy_diagnosis")
+    if stated == "postsurgical":  # past the postsurgical period: the listed diagnoses decide
+        stated = None
     return ALLOWED_VISITS.get(str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses))
 
 
@@ -120,9 +122,12 @@ def _injury_visits(ctx: Context):
     if not _is_service(ctx) or ctx.resolved.visits is None:
         return None
     done = 0
+    # post-op PT judged here (after the postsurgical period) counts the injury's physical therapy;
+    # visits in the postsurgical period are outside the cap
+    name = "physical_therapy" if ctx.resolved.name == "postop_physical_therapy" else ctx.resolved.name
     for proc in ctx.case.procedures:
         term = ctx.vocab.lookup(proc.service)
-        if term is not None and term.name == ctx.resolved.name:
+        if term is not None and term.name == name:
             done += proc.visits or 0
     return float(done + ctx.resolved.visits)
 
