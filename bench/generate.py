@@ -16,11 +16,11 @@ from engine.facts import FACTS
 from engine.pack import RulePack
 from engine.rules import Leaf, Rule
 
-from bench import setters_newer  # noqa: F401  (registers its setters)
-from bench import setters_adjuncts, setters_more_drugs, setters_more_procedures, setters_more_surgery, setters_modalities  # noqa: F401,E501
-from bench import setters_synonyms_round2, setters_devices_tests  # noqa: F401
-from bench import setters_injection_sedation  # noqa: F401
-from bench import setters_postop_devices  # noqa: F401
+from bench import (  # noqa: F401  (registration: importing a module registers its setters)
+    setters_newer, setters_adjuncts, setters_more_drugs, setters_more_procedures, setters_more_surgery,
+    setters_modalities, setters_shoulder_operations, setters_devices_tests, setters_injection_sedation,
+    setters_postop_devices,
+)
 from bench.setters import SETTERS
 
 _UNSET = object()  # a `documented: false` leaf that should hold: leave the fact out

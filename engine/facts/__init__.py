@@ -214,9 +214,8 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
     return round((end - start).days / 7, 1)
 
 
-from engine.facts import core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical  # noqa: E402,F401  (registration)
-from engine.facts import adjuncts, more_drugs, more_procedures, more_surgery, modalities  # noqa: E402,F401
-from engine.facts import synonyms_round2, devices_tests  # noqa: E402,F401
-from engine.facts import injection_sedation  # noqa: E402,F401
-from engine.facts import rehearsal_gaps  # noqa: E402,F401
-from engine.facts import postop_devices  # noqa: E402,F401
+from engine.facts import (  # noqa: E402,F401  (registration: importing a module declares its facts)
+    core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
+    adjuncts, more_drugs, more_procedures, more_surgery, modalities, shoulder_operations, devices_tests,
+    injection_sedation, opioid_selection, postop_devices,
+)

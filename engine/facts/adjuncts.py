@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (adjuncts); see docs/adding-a-rule.md.
-
-Adjunct drugs seen with chronic opioid therapy and in pain practice: antiemetics, laxatives for
+"""Adjunct drugs seen with chronic opioid therapy and in pain practice: antiemetics, laxatives for
 opioid-induced constipation, wakefulness agents, triptans, testosterone replacement and drugs for
 erectile dysfunction."""
 

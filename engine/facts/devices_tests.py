@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (devices_tests); see docs/adding-a-rule.md.
-
-Slings, ankle braces, special footwear and compression stockings; skilled nursing and inpatient
+"""Slings, ankle braces, special footwear and compression stockings; skilled nursing and inpatient
 rehabilitation after surgery; neuropsychological testing after a head injury. Equipment that
 follows an operation reuses `postop.operation` and `postop.surgery_approved`
 (engine/facts/more_surgery.py).

@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (modalities); see docs/adding-a-rule.md.
-
-Passive modalities (ultrasound, laser, iontophoresis, ...), non-medical home equipment, weight-loss
+"""Passive modalities (ultrasound, laser, iontophoresis, ...), non-medical home equipment, weight-loss
 programmes, hypnosis and biofeedback.
 """
 

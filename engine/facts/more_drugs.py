@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (more_drugs); see docs/adding-a-rule.md.
-
-Findings for levetiracetam (other anti-epilepsy drugs failed), ramelteon (sleep-onset insomnia),
+"""Findings for levetiracetam (other anti-epilepsy drugs failed), ramelteon (sleep-onset insomnia),
 atypical antipsychotics (indication, failed antidepressant trial, psychiatric management),
 non-benzodiazepine anxiolytics (anxiety disorder) and dantrolene (upper motor neuron spasticity).
 """

@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (more_procedures); see docs/adding-a-rule.md.
-
-Functional capacity evaluations, shoulder injections, sympathetic blocks, implantable drug-delivery
+"""Functional capacity evaluations, shoulder injections, sympathetic blocks, implantable drug-delivery
 systems, discography and other spinal procedures, diagnostic ultrasound and MR arthrography.
 """
 

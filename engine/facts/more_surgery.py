@@ -1,6 +1,4 @@
-"""Facts for the rules of one topic group (more_surgery); see docs/adding-a-rule.md.
-
-Post-operative equipment (continuous passive motion, DVT compression devices, bone growth
+"""Post-operative equipment (continuous passive motion, DVT compression devices, bone growth
 stimulators), manual wheelchairs, hand and elbow surgery (trigger finger, de Quervain's, cubital
 tunnel, lateral epicondylitis), hip and ankle surgery and plantar fascia release.
 

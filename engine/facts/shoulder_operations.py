@@ -1,4 +1,4 @@
-"""Facts for the rules of one topic group (synonyms_round2); see docs/adding-a-rule.md.
+"""Facts for the shoulder-operation rules (distal clavicle resection, SLAP repair); see docs/adding-a-rule.md.
 
 Shoulder operations that share the vocabulary entry shoulder_arthroscopy (so post-operative
 equipment, therapy and length-of-stay rules keep following them) but have their own ODG

@@ -1,4 +1,4 @@
-"""Facts for the rules of one topic group (rehearsal_gaps); see docs/adding-a-rule.md.
+"""Facts for the opioid-selection rules (buprenorphine, Butrans, tapentadol); see docs/adding-a-rule.md.
 
 Opioid-specific selection criteria found missing when real IMR cases were rehearsed: buprenorphine
 (sublingual for opiate addiction, transdermal Butrans for selected chronic-pain patients) and
