@@ -42,7 +42,11 @@ class Outcome:
 
 
 def inputs(path: Union[str, Path]) -> Iterator[Input]:
-    """Lazily read the work: each non-blank line of a JSONL file, or each case file under a folder."""
+    """Lazily read the work: each non-blank line of a JSONL file (or of standard input, `-`, or a
+    pipe), or each case file under a folder."""
+    if str(path) == "-":
+        yield from _lines(sys.stdin, "<stdin>")
+        return
     path = Path(path)
     if path.is_dir():
         from engine.regression import case_files
@@ -50,12 +54,16 @@ def inputs(path: Union[str, Path]) -> Iterator[Input]:
         for file in case_files([path]):
             yield Input(str(file), 0)
         return
-    if not path.is_file():
+    if not path.exists():
         raise EngineError(f"no such file or folder: {path}")
     with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, text in enumerate(lines, 1):
-            if text.strip():
-                yield Input(str(path), number, text)
+        yield from _lines(lines, str(path))
+
+
+def _lines(lines, source: str) -> Iterator[Input]:
+    for number, text in enumerate(lines, 1):
+        if text.strip():
+            yield Input(source, number, text)
 
 
 class Decider:

@@ -129,3 +129,16 @@ def test_generate_command_writes_the_generated_cases_as_jsonl(pack):
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     assert [json.loads(line) for line in run.stdout.splitlines()] == list(generate(pack, 5, 3))
+
+
+def test_batch_reads_standard_input_like_a_file(tmp_path, pack):
+    src = tmp_path / "cases.jsonl"
+    src.write_text("".join(json.dumps(case) + "\n" for case in generate(pack, 5, seed=4)))
+    from_file = _batch(src, tmp_path / "file.jsonl", 1)
+    cmd = [sys.executable, "-c", "from engine.cli import main; main()", "batch", "-", "--output", str(tmp_path / "stdin.jsonl")]
+    from_stdin = subprocess.run(cmd, input=src.read_text(), capture_output=True, text=True,
+                                env={"SOURCE_DATE_EPOCH": "0", "PATH": "/usr/bin:/bin"})
+    assert from_file.returncode == from_stdin.returncode == 0, from_stdin.stderr
+    assert (tmp_path / "stdin.jsonl").read_bytes() == (tmp_path / "file.jsonl").read_bytes()
+    bad = subprocess.run(cmd, input='{"items": []}\n', capture_output=True, text=True)
+    assert bad.returncode == 2 and "<stdin>:1:" in bad.stderr

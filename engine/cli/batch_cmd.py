@@ -14,7 +14,7 @@ from engine.errors import EngineError
 
 @app.command()
 def batch(
-    input: Annotated[Path, typer.Argument(help="A JSONL file (one case object per line) or a folder of case files.")],
+    input: Annotated[Path, typer.Argument(help="A JSONL file (one case object per line; - for standard input) or a folder of case files.")],
     workers: Annotated[int, typer.Option("--workers", help="Worker processes (output order never changes).")] = 1,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write records here (default: stdout).")] = None,
     rules: RulesOption = None,
