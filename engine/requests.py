@@ -35,15 +35,25 @@ _REGIONS = {
     "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
     "subacromial": "shoulder", "glenohumeral": "shoulder",
 }
-_PER_DAY = {"qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1,
-            "bid": 2, "twice": 2, "tid": 3, "qid": 4}
+# Several-a-day words first: "twice daily" is 2 a day, not "daily".
+_PER_DAY = {"bid": 2, "twice": 2, "tid": 3, "qid": 4,
+            "qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1}
 # Compiled once (module level): a request is read with a dozen patterns, a batch reads thousands.
 _PER_DAY_WORDS = [(re.compile(rf"\b{word}\b"), per_day) for word, per_day in _PER_DAY.items()]
 _LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
 _UNIT = re.compile(r"(mcg|mg|g)\b", re.I)
 _DOSE = re.compile(r"\s*(?:take\s+)?(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?")
 _EVERY_HOURS = re.compile(r"\bq\s*(\d+)(?:\s*-\s*(\d+))?\s*h")
-_TIMES_A_DAY = re.compile(r"(\d+)\s*(?:x|times)\s*(?:a|per|/)\s*day")
+_EVERY_HOURS_WORDS = re.compile(r"\bevery\s*(\d+)(?:\s*(?:-|to)\s*(\d+))?\s*h(?:ours?|rs?)?\b")
+# directions written inside the request line ("Norco 10/325mg 1 po q4-6h prn #120", "Lyrica 75mg BID #60"):
+# an optional count of 1-4 units (not a strength: no unit or slash around it), then a frequency
+_SIG_IN_TEXT = re.compile(
+    r"(?:(?<![\w/.#])[1-4](?:\s*-\s*[1-4])?\s+(?:(?:tabs?|tablets?|caps?|capsules?|po|by mouth|orally)\s+)*)?"
+    r"(?:q\s*\d+(?:\s*-\s*\d+)?\s*h(?:rs?|ours?)?\b|every\s*\d+(?:\s*(?:-|to)\s*\d+)?\s*h(?:ours?|rs?)?\b"
+    r"|\b(?:bid|tid|qid|qd|qhs|daily|twice a day)\b|\d+\s*(?:x|times)\s*(?:a|per|/)\s*day)"
+    r"(?:\s*(?:prn|as needed)\b)?", re.I)
+_TIMES_A_DAY = re.compile(r"(\d+|one|two|three|four|five|six)\s*(?:x|times)\s*(?:(?:a|per|/)\s*day|daily)")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _AS_NEEDED = re.compile(r"\bprn\b|as needed", re.I)
 _LESI, _CESI = re.compile(r"\blesi\b"), re.compile(r"\bcesi\b")
 _TF, _ILESI = re.compile(r"\btf\b"), re.compile(r"\bilesi\b")
@@ -130,6 +140,14 @@ def _term(item: Item, vocab: Vocabulary, where: Location) -> Optional[Term]:
             raise EngineError(f"unknown drug or service '{item.name}'{vocab.suggestion(item.name)}", _at(where, "name"))
     else:
         term = vocab.find(item.request)
+        joined = vocab.joined_names(item.request) if term is not None else None
+        if joined is not None:
+            raise EngineError(
+                f"'{item.request}' names two treatments ('{joined[0]}' and '{joined[1]}'); only one would be"
+                " decided: write one item per treatment (same expected outcome when the reviewer decided the"
+                " line as a whole), or set name: to the one the request is about",
+                _at(where, "request"),
+            )
         if term is None:
             raise EngineError(
                 f"no known drug or service in '{item.request}'{vocab.suggestion(item.request)};"
@@ -177,12 +195,13 @@ def parse_sig(sig: str) -> tuple[Optional[float], bool]:
     as_needed = "prn" in text or "as needed" in text
     dose = _DOSE.match(text)
     units = float(dose.group(2) or dose.group(1)) if dose else 1.0
-    every = _EVERY_HOURS.search(text)
+    every = _EVERY_HOURS.search(text) or _EVERY_HOURS_WORDS.search(text)
     if every:
         return units * 24 / float(every.group(1)), as_needed
     times = _TIMES_A_DAY.search(text)
     if times:
-        return units * float(times.group(1)), as_needed
+        count = times.group(1)
+        return units * float(_NUMBER_WORDS.get(count, count)), as_needed
     for pattern, per_day in _PER_DAY_WORDS:
         if pattern.search(text):
             return units * per_day, as_needed
@@ -198,6 +217,13 @@ def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: l
         units, as_needed = parse_sig(item.sig)
         if units:
             return units, as_needed
+    elif term is not None and term.kind == "drug":
+        written = _SIG_IN_TEXT.search(item.request)
+        if written:
+            units, as_needed = parse_sig(written.group(0))
+            if units:
+                notes.append(f"directions read from the request text: '{written.group(0).strip()}'")
+                return units, as_needed
     if term is None or term.kind != "drug":
         return None, as_needed
     typical = vocab.drugs[term.name].typical_units_per_day

@@ -45,8 +45,9 @@ def test_typical_dose_is_an_explicit_assumption(pack):
 
 @pytest.mark.parametrize("sig,per_day,prn", [
     ("1 tid", 3, False), ("1 po bid", 2, False), ("1-2 q6h prn", 8, True), ("1 qhs", 1, False),
-    ("2 q12h", 4, False), ("1 q4-6h as needed", 6, True), ("1 daily", 1, False), ("take 1 three times a day", None, False),
-    ("1 3 times a day", 3, False),
+    ("2 q12h", 4, False), ("1 q4-6h as needed", 6, True), ("1 daily", 1, False), ("take 1 three times a day", 3, False),
+    ("1 3 times a day", 3, False), ("1 tab three times daily", 3, False), ("1 po 3 times daily", 3, False),
+    ("2 twice daily", 4, False), ("1 once daily", 1, False),
 ])
 def test_parse_sig(sig, per_day, prn):
     assert parse_sig(sig) == (per_day, prn)
