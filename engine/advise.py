@@ -111,7 +111,7 @@ def _line(case: Case, pack: RulePack, item: ItemDecision, rule_id: str, crit: Cr
     if key in fixed:
         return Line(**base, action="change", detail="met by the change below (re-evaluated)",
                     doc_check=_doc_check(case, pack, item, crit))
-    if "primary.certified" in [f.name for f in crit.facts]:
+    if "primary.certified" in [f.name for f in crit.facts] and item.accompanies:
         return Line(**base, action="follows", detail=f"follows item '{item.accompanies}': approvable only when it is")
     check = _doc_check(case, pack, item, crit)
     if check is not None:

@@ -143,9 +143,6 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     res = ctx.resolved
     rules = candidates(pack, res, ctx.request_date)
     results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
-    notes = list(res.assumptions) + [
-        f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
-        for rule in rules if past_end(rule, ctx.request_date)]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -154,6 +151,11 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
                     target.superseded_by = rule.id
                     trace.append(f"{res.id}: {other} superseded by {rule.id}")
     deciding = [r for r in results if r.applicable and r.superseded_by is None]
+    # Only rules that decide the item get the "edition ended" note: a rule whose `when` does not
+    # hold (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
+    notes = list(res.assumptions) + [
+        f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
+        for rule in (table[r.id].rule for r in deciding) if past_end(rule, ctx.request_date)]
     if not deciding:
         outcome = "no_applicable_rule"
         why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")

@@ -109,6 +109,26 @@ class Vocabulary:
                 return patch
         return term
 
+    def joined_names(self, text: str) -> Optional[tuple[str, str]]:
+        """Two different treatments joined in one request line ("Norco/Soma", "PT/chiro 2x4",
+        "Norco 10/325mg and Soma 350mg"): the names as written, else None. Only pairs of the same
+        kind are reported (two drugs, or two services of one category); compounded topicals
+        ("flurbiprofen 20%/lidocaine 5% cream"), lab panels and associated services are one request."""
+        lowered = normalise(text)
+        if _COMPOUND.search(lowered):
+            return None
+        found = list(self._pattern.finditer(lowered))
+        for first, second in zip(found, found[1:]):
+            a, b = self.index[first.group(1)], self.index[second.group(1)]
+            if a.name == b.name or a.kind != b.kind:
+                continue
+            if a.kind == "service" and (a.category != b.category or a.category in ("lab", "associated_service")):
+                continue
+            between = _DOSE_WORDS.sub(" ", lowered[first.end():second.start()])
+            if _JOINER.fullmatch(between):
+                return first.group(1), second.group(1)
+        return None
+
     def suggestion(self, text: str) -> str:
         words = normalise(text).split()
         candidates = [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + 4, len(words) + 1))]
@@ -133,6 +153,10 @@ _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")
 _PATCH = re.compile(r"\b(patch|patches|transdermal|td)\b|mcg/ ?hr?\b")
 
 
+_COMPOUND = re.compile(r"\b(cream|creams|gel|ointment|lotion|compound|compounded|topical|liniment|spray|solution)\b")
+# strengths, quantities and directions between two names ("10/325mg #90 and"), removed before the joiner test
+_DOSE_WORDS = re.compile(r"[\d.]+\s*(?:/\s*[\d.]+)?\s*(?:mg|mcg|g|ml|%)?|#\s*\d+|\b(?:tabs?|caps?|tablets?|capsules?|po|prn|bid|tid|qid|qhs|qd|q\d+h)\b")
+_JOINER = re.compile(r"\s*(?:/|\+|&|,|;|\band\b|\bplus\b)\s*")
 _MARKS = re.compile(r"[®™]")
 _SPACES = re.compile(r"\s+")
 

@@ -90,3 +90,10 @@ def test_sample_file_with_denials_exits_1_and_states_what_cannot_be_fixed():
     assert result.exit_code == 1
     assert "follows item 'lumbar-esi'" in result.output
     assert "guideline alternatives: active therapy and medication" in result.output
+
+
+def test_post_op_therapy_without_a_surgery_item_does_not_follow_item_none():
+    result = run("check", "--item", "Post op PT x12", "--request-date", "2015-01-01")
+    assert result.exit_code == 1, result.output
+    assert "follows item 'None'" not in result.output
+    assert "surgery_done_or_necessary" in result.output

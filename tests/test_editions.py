@@ -54,3 +54,12 @@ def test_successor_edition_replaces_the_old_one(tmp_path):
     assert "mtus-cpmtg.carisoprodol" in rule_ids(early) and "mtus-2017.carisoprodol" not in rule_ids(early)
     assert late.items[0].outcome == "upheld"  # 20 days exceeds the new edition's 14
     assert early.items[0].outcome == "overturned"
+
+
+def test_edition_note_only_for_rules_that_decide_the_item(decide):
+    """A shoulder MRI after 2017-11-30 names only the shoulder imaging rule as past its end, not the
+    cervical, lumbar or knee imaging rules whose `when` excludes a shoulder MRI."""
+    decision = decide({"request_date": "2018-03-01", "injury_date": "2017-06-01",
+                       "items": [{"id": "mri", "request": "MRI R shoulder"}]})
+    notes = [n for n in decision.items[0].assumptions if "no later edition" in n]
+    assert notes and all(n.startswith("acoem.shoulder-imaging:") for n in notes)

@@ -29,6 +29,10 @@ finding("functional_goals", "bool", "Specific functional goals for the treatment
 finding("pain_specialist_involved", "bool", "A pain-management specialist manages or has reviewed the opioid dose")
 finding("extenuating_circumstances", "bool", "Extenuating circumstances for use beyond guideline limits are documented")
 
+finding("bacterial_infection", "bool",
+        "A bacterial infection an antibiotic treats is documented (e.g. cellulitis, wound or surgical-site "
+        "infection, osteomyelitis, septic joint, urinary tract infection), by examination, culture or imaging")
+
 finding("home_program_failed", "bool",
         "A documented home exercise programme was tried and failed, and equipment is needed")
 
