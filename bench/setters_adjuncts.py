@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench.setters import _med, setter  # noqa: F401
+from bench.setters import setter
 
 
 @setter("headache.migraine")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.setters import _med, setter  # noqa: F401
+from bench.setters import setter
 
 
 @setter("request.with_cbt")

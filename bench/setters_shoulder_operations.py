@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.setters import _med, setter  # noqa: F401
+from bench.setters import setter
 
 _SHOULDER_REQUESTS = {
     ("request.distal_clavicle_resection", True): "Right shoulder arthroscopic distal clavicle resection",

@@ -216,6 +216,6 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
 
 from engine.facts import (  # noqa: E402,F401  (registration: importing a module declares its facts)
     core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
-    adjuncts, more_drugs, more_procedures, more_surgery, modalities, shoulder_operations, devices_tests,
-    injection_sedation, opioid_selection, postop_devices,
+    adjuncts, drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
+    devices_tests, injection_sedation, opioid_selection, postop_devices,
 )

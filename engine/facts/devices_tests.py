@@ -1,7 +1,7 @@
 """Slings, ankle braces, special footwear and compression stockings; skilled nursing and inpatient
 rehabilitation after surgery; neuropsychological testing after a head injury. Equipment that
 follows an operation reuses `postop.operation` and `postop.surgery_approved`
-(engine/facts/more_surgery.py).
+(engine/facts/orthopedic_surgery.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import re
 from typing import Optional
 
 from engine.facts import Context, derived, finding
-from engine.facts.more_surgery import _OPERATION_OF
+from engine.facts.orthopedic_surgery import _OPERATION_OF
 from engine.facts.postsurgical import GENERAL_COURSE
 
 _SURGERIES = set(_OPERATION_OF) | set(GENERAL_COURSE)

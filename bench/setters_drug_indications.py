@@ -1,8 +1,8 @@
-"""Bench setters for the derived facts declared in engine/facts/more_drugs.py (see bench/setters.py)."""
+"""Bench setters for the derived facts declared in engine/facts/drug_indications.py (see bench/setters.py)."""
 
 from __future__ import annotations
 
-from bench.setters import _med, setter  # noqa: F401
+from bench.setters import setter
 
 
 @setter("history.other_aed_tried")

@@ -1,8 +1,8 @@
-"""Bench setters for the derived facts declared in engine/facts/more_procedures.py (see bench/setters.py)."""
+"""Bench setters for the derived facts declared in engine/facts/procedure_indications.py (see bench/setters.py)."""
 
 from __future__ import annotations
 
-from bench.setters import _med, setter  # noqa: F401
+from bench.setters import setter
 
 _IDDS_REQUESTS = {
     "trial": "Intrathecal morphine trial",
