@@ -12,9 +12,9 @@ import datetime as dt
 import random
 from typing import Any, Iterator
 
-from engine.facts import FACTS
-from engine.pack import RulePack
-from engine.rules import Leaf, Rule
+from engine.knowledge.facts import FACTS
+from engine.knowledge.pack import RulePack
+from engine.knowledge.rules import Leaf, Rule
 
 from bench import (  # noqa: F401  (registration: importing a module registers its setters)
     setters_newer, setters_adjuncts, setters_drug_indications, setters_procedure_indications, setters_orthopedic_surgery,
@@ -195,7 +195,7 @@ def main() -> None:
     import json
     import sys
 
-    from engine.pack import load_pack
+    from engine.knowledge.pack import load_pack
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("n", type=int)

@@ -8,7 +8,7 @@ Each size runs in a fresh process (so peak RSS belongs to that size alone) on sy
 from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
 JSON parse, case validation, derived facts, the engine, and the canonical decision record.
 The floor runs the same cases through the same pipeline with the durable_rules call replaced by
-engine.conditions.evaluate over the same derived facts; the two outputs are compared record
+engine.knowledge.conditions.evaluate over the same derived facts; the two outputs are compared record
 by record (the trace as a set of lines: see _comparable).
 """
 
@@ -30,13 +30,13 @@ SAMPLE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
 
 
 class PythonHost:
-    """Stands in for engine.host.EngineHost: the same firings, decided by conditions.evaluate."""
+    """Stands in for engine.decide.host.EngineHost: the same firings, decided by conditions.evaluate."""
 
     def __init__(self, table) -> None:
         self._rules = {c.ruleset: c for c in table.values()}
 
     def run(self, ruleset: str, fact: dict) -> list[str]:
-        from engine import compiler, conditions
+        from engine.knowledge import compiler, conditions
 
         comp = self._rules[ruleset]
         facts = {name: fact[key] for name, key, _ in comp.keys if key in fact}
@@ -82,7 +82,7 @@ class Latencies:
 def timed_pass(decider, lines, on_record=None) -> tuple[Latencies, int]:
     """Decide each JSONL line, timing only the decision; records go to `on_record` (streamed, so
     memory holds one case at a time whatever N is)."""
-    from engine.batch import Input
+    from engine.decide.batch import Input
 
     latencies, items = Latencies(), 0
     for number, text in enumerate(lines, 1):
@@ -101,10 +101,10 @@ def one_size(n: int, seed: int) -> dict:
     """Run in a fresh process: the engine path, then the floor, on the same N cases."""
     import hashlib
 
-    import engine.host
+    import engine.decide.host
     from bench.generate import generate
-    from engine.batch import Decider
-    from engine.evaluate import compiled
+    from engine.decide.batch import Decider
+    from engine.decide.evaluate import compiled
 
     decider = Decider(None, "1970-01-01T00:00:00Z")
     timed_pass(decider, (json.dumps(c) for c in generate(decider.pack, min(n, 500), seed + 1)))
@@ -113,7 +113,7 @@ def one_size(n: int, seed: int) -> dict:
     digests = {}
     for label in ("engine", "floor"):
         if label == "floor":
-            engine.host._HOST = PythonHost(compiled(decider.pack, complete=True))
+            engine.decide.host._HOST = PythonHost(compiled(decider.pack, complete=True))
         h = hashlib.sha256()
         lines = (json.dumps(c) for c in generate(decider.pack, n, seed))  # generated lazily, not timed
         latencies, items = timed_pass(

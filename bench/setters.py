@@ -1,5 +1,5 @@
 """How the bench generator sets a derived fact: through the case fields it is derived from
-(engine/facts/), so derivation runs for real. Each setter takes (case, item, value, ctx), where ctx
+(engine/knowledge/facts/), so derivation runs for real. Each setter takes (case, item, value, ctx), where ctx
 has the item's drug or service `name`, its `classes`, the `vocab`, the request `date` and `fact`.
 A fact with no setter is left undocumented by the generator."""
 
@@ -21,7 +21,7 @@ def setter(*names: str) -> Callable[[Setter], Setter]:
     return register
 
 
-def _med(case: dict, ctx: dict) -> dict:
+def medication_entry(case: dict, ctx: dict) -> dict:
     """The medication entry for the requested drug (created on first use)."""
     for med in case.setdefault("medications", []):
         if med["drug"] == ctx["name"]:
@@ -47,7 +47,7 @@ def _chronic(case, item, value, ctx):
 @setter("drug.current_use")
 def _current(case, item, value, ctx):
     if value:
-        _med(case, ctx)
+        medication_entry(case, ctx)
     else:
         case["medications"] = [m for m in case.get("medications", []) if m["drug"] != ctx["name"]]
 
@@ -56,17 +56,17 @@ def _current(case, item, value, ctx):
 def _course(case, item, value, ctx):
     item["days_supply"] = 7.0
     weeks_before = max(0.0, value - 1.0)
-    _med(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
+    medication_entry(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
 
 
 @setter("drug.use_pattern")
 def _pattern(case, item, value, ctx):
-    _med(case, ctx)["pattern"] = value
+    medication_entry(case, ctx)["pattern"] = value
 
 
 @setter("drug.pain_reduced", "drug.function_improved", "drug.aberrant_behavior", "drug.side_effects_reviewed")
 def _response(case, item, value, ctx):
-    _med(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
+    medication_entry(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
 
 
 @setter("drug.other_same_class")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench.setters import _med, setter
+from bench.setters import medication_entry, setter
 
 
 def _other_drugs(ctx: dict, cls: str, count: int) -> list[str]:
@@ -28,7 +28,7 @@ def _weeks_since_injury(case, item, value, ctx):
 
 @setter("drug.pain_reduction_percent")
 def _pain_percent(case, item, value, ctx):
-    _med(case, ctx).setdefault("response", {})["pain_reduction_percent"] = min(100.0, float(value))
+    medication_entry(case, ctx).setdefault("response", {})["pain_reduction_percent"] = min(100.0, float(value))
 
 
 @setter("drug.current_opioid", "case.opioid_therapy")

@@ -1,4 +1,4 @@
-"""Bench setters for the derived facts declared in engine/facts/postop_devices.py (see bench/setters.py)."""
+"""Bench setters for the derived facts declared in engine/knowledge/facts/postop_devices.py (see bench/setters.py)."""
 
 from __future__ import annotations
 

@@ -6,15 +6,15 @@ Public API:
     evaluate(case, pack, doc=None, name=...) -> CaseDecision
 """
 
-from engine.cases import load_cases
+from engine.knowledge.case_files import load_cases
 from engine.errors import EngineError, EngineFault
-from engine.pack import load_pack
+from engine.knowledge.pack import load_pack
 
 __all__ = ["EngineError", "EngineFault", "evaluate", "load_cases", "load_pack"]
 
 
 def evaluate(*args, **kwargs):
     """Deferred import: durable_rules loads only when something is evaluated."""
-    from engine.evaluate import evaluate as _evaluate
+    from engine.decide.evaluate import evaluate as _evaluate
 
     return _evaluate(*args, **kwargs)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cases import case_from_data
-from engine.pack import load_pack
+from engine.knowledge.case_files import case_from_data
+from engine.knowledge.pack import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def pack():
 @pytest.fixture(scope="session")
 def decide(pack):
     """decide(case_dict) -> CaseDecision, through the real engine."""
-    from engine.evaluate import evaluate
+    from engine.decide.evaluate import evaluate
 
     def run(data: dict):
         return evaluate(case_from_data(data), pack)

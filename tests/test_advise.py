@@ -1,4 +1,4 @@
-"""engine.advise: every suggestion is re-evaluated through the real engine, and applying the
+"""engine.advise.checklist: every suggestion is re-evaluated through the real engine, and applying the
 suggested changes and documentation turns the sample denials approvable, or the check says why not."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.advise import advise, satisfy
-from engine.advise_levers import changed_case
-from engine.cases import case_from_data, load_cases
-from engine.evaluate import evaluate
-from engine.pack import load_pack
-from engine.rules import Rule
+from engine.advise.checklist import advise
+from engine.advise.unmet import satisfy
+from engine.advise.levers import changed_case
+from engine.knowledge.case_files import case_from_data, load_cases
+from engine.decide.evaluate import evaluate
+from engine.knowledge.pack import load_pack
+from engine.knowledge.rules import Rule
 from tests.conftest import ROOT
 
 PACK = lru_cache(maxsize=1)(load_pack)

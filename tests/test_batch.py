@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from bench.generate import SETTERS, coverage, generate
-from engine import conditions
-from engine.batch import Decider, Input, parse_line
-from engine.decision import CaseDecision
+from engine.knowledge import conditions
+from engine.decide.batch import Decider, Input, parse_line
+from engine.decide.decision import CaseDecision
 from tests.conftest import ROOT
 
 
@@ -68,7 +68,7 @@ def test_batch_workers_give_identical_output_and_report_bad_lines(tmp_path, pack
 
 
 def test_batch_record_line_is_the_canonical_record_and_lists_only_used_rule_files(pack):
-    from engine.record import build_record, record_json
+    from engine.decide.record import build_record, record_json
 
     decider = Decider(None, "1970-01-01T00:00:00Z")
     for number, data in enumerate(generate(pack, 40, seed=12), 1):

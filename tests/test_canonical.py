@@ -3,11 +3,11 @@ every decision model declares its fields in sorted order. Guard it on every regr
 
 from __future__ import annotations
 
-from engine.cases import load_cases
-from engine.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
-from engine.evaluate import evaluate
-from engine.record import canonical_json
-from engine.regression import case_files
+from engine.knowledge.case_files import load_cases
+from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
+from engine.decide.evaluate import evaluate
+from engine.decide.record import canonical_json
+from engine.intake.cases import case_files
 from tests.conftest import ROOT
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from engine import compiler, conditions
-from engine.rules import Leaf, Rule
+from engine.knowledge import compiler, conditions
+from engine.knowledge.rules import Leaf, Rule
 
 
 def test_carisoprodol_compiles_to_met_and_unmet_rules(pack):

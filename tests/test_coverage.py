@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from engine.coverage import Coverage, render
-from engine.regression import run
+from engine.quality.coverage import Coverage, render
+from engine.quality.regression import run
 from tests.conftest import ROOT
 
 SOMA_CASES = """\

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.factdoc import render_markdown
+from engine.report.fact_catalog import render_markdown
 from tests.conftest import ROOT
 
 
@@ -12,6 +12,6 @@ def test_fact_catalog_doc_is_current():
 
 
 def test_every_fact_has_a_description():
-    from engine.facts import FACTS
+    from engine.knowledge.facts import FACTS
 
     assert all(len(fact.description) >= 10 for fact in FACTS.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from engine.pack import load_pack, past_end
+from engine.knowledge.pack import load_pack, past_end
 from tests.conftest import ROOT
 
 SOMA = {"injury_date": "2005-01-01", "findings": {"acute_exacerbation": True},
@@ -37,8 +37,8 @@ def test_edition_past_its_end_applies_until_a_successor_exists(decide, pack):
 
 
 def test_successor_edition_replaces_the_old_one(tmp_path):
-    from engine.cases import case_from_data
-    from engine.evaluate import evaluate
+    from engine.knowledge.case_files import case_from_data
+    from engine.decide.evaluate import evaluate
 
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-import engine.evaluate as ev
-from engine.cases import case_from_data
+import engine.decide.evaluate as ev
+from engine.knowledge.case_files import case_from_data
 from engine.errors import EngineFault
-from engine.host import EngineHost
-from engine.regression import run
+from engine.decide.host import EngineHost
+from engine.quality.regression import run
 
 SOMA = {"request_date": "2015-06-01", "injury_date": "2012-03-01", "findings": {"acute_exacerbation": True}}
 
@@ -66,7 +66,7 @@ def _failing_host(fail_on: str) -> EngineHost:
 
 def test_failing_action_is_an_engine_fault(pack, host_driver):
     rule = pack.by_id["mtus-cpmtg.carisoprodol"].rule
-    from engine import compiler
+    from engine.knowledge import compiler
 
     host = _failing_host("short_supply.met")
     name = compiler.ruleset_name(rule)
@@ -87,7 +87,7 @@ def test_failing_action_makes_the_case_an_error_not_a_result(pack, host_driver, 
 
 
 def test_broken_recorder_is_an_engine_fault(pack, host_driver):
-    from engine import compiler
+    from engine.knowledge import compiler
 
     class Broken(list):
         def append(self, item):
@@ -104,7 +104,7 @@ def test_broken_recorder_is_an_engine_fault(pack, host_driver):
 
 @pytest.mark.parametrize("driver", ["host", "thin"])
 def test_fact_no_rule_observes_is_reported(pack, monkeypatch, driver):
-    from engine import compiler
+    from engine.knowledge import compiler
 
     monkeypatch.setenv("UR_ENGINE_DRIVER", driver)
     rule = pack.by_id["mtus-cpmtg.carisoprodol"].rule

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from engine.cases import Item
+from engine.intake.cases import Item
 from engine.errors import Location
-from engine.requests import resolve_item
+from engine.intake.requests import resolve_item
 
 WHERE = Location("t", 1, "")
 

@@ -9,11 +9,11 @@ from html.parser import HTMLParser
 import pytest
 from typer.testing import CliRunner
 
-from engine.cases import load_cases
+from engine.knowledge.case_files import load_cases
 from engine.cli.common import app
-from engine.explain import MARK, OUTCOME, render_explanation
-from engine.record import decide
-from engine.render_report import render_html, render_markdown
+from engine.report.explain import MARK, OUTCOME, render_explanation
+from engine.decide.record import decide
+from engine.report.decision_report import render_html, render_markdown
 from tests.conftest import ROOT
 
 SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cases import load_cases
+from engine.knowledge.case_files import load_cases
 from engine.errors import EngineError
-from engine.rules import load_rule
+from engine.knowledge.rules import load_rule
 from tests.conftest import ROOT
 
 TRIED = {"n": 0}

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bench.generate import generate
-from engine import compiler
-from engine.cases import case_from_data
+from engine.knowledge import compiler
+from engine.knowledge.case_files import case_from_data
 from engine.errors import EngineFault
-from engine.evaluate import compiled, evaluate
-from engine.host import EngineHost, _rule_name
+from engine.decide.evaluate import compiled, evaluate
+from engine.decide.host import EngineHost, _rule_name
 
 
 def test_thin_and_host_drivers_fire_the_same_rules(pack, monkeypatch):
-    import engine.host
+    import engine.decide.host
 
     cases = [case_from_data(c) for c in generate(pack, 60, seed=2)]
     table = compiled(pack, complete=True)
@@ -21,7 +21,7 @@ def test_thin_and_host_drivers_fire_the_same_rules(pack, monkeypatch):
     for driver in ("thin", "host"):
         host = EngineHost(driver)
         host.ensure({c.ruleset: compiler.compile_rule(c.rule) for c in table.values()})
-        monkeypatch.setattr(engine.host, "_HOST", host)
+        monkeypatch.setattr(engine.decide.host, "_HOST", host)
         results[driver] = [evaluate(case, pack).model_dump() for case in cases]
     for thin, full in zip(results["thin"], results["host"]):
         for item_a, item_b in zip(thin["items"], full["items"]):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.cases import load_cases
-from engine.record import decide
-from engine.render_report import render_html
+from engine.knowledge.case_files import load_cases
+from engine.decide.record import decide
+from engine.report.decision_report import render_html
 from tests.conftest import ROOT
 
 SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))

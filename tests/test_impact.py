@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from engine.impact import impact
+from engine.quality.impact import impact
 from tests.conftest import ROOT
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]

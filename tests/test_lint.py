@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from engine.errors import EngineError
-from engine.lint import lint_pack, reachable
-from engine.rules import Leaf, All, Any_
+from engine.quality.lint import lint_pack, reachable
+from engine.knowledge.rules import Leaf, All, Any_
 from tests.conftest import ROOT
 
 BAD = ROOT / "tests" / "fixtures" / "bad_rules"

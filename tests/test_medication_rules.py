@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import case_from_data
-from engine.evaluate import resolve_items
-from engine.facts import FACTS, Context
+from engine.knowledge.case_files import case_from_data
+from engine.decide.evaluate import resolve_items
+from engine.knowledge.facts import FACTS, Context
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import Item
+from engine.intake.cases import Item
 from engine.errors import EngineError, Location
-from engine.requests import parse_sig, resolve_item
+from engine.intake.requests import parse_sig, resolve_item
 
 
 def resolve(pack, request: str, **fields):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import shutil
 
-from engine import conditions
-from engine.cases import load_cases
-from engine.evaluate import evaluate
-from engine.pack import load_pack
+from engine.knowledge import conditions
+from engine.knowledge.case_files import load_cases
+from engine.decide.evaluate import evaluate
+from engine.knowledge.pack import load_pack
 from tests.conftest import ROOT
 
 SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))

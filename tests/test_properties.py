@@ -11,14 +11,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import compiler, conditions
-from engine.cases import case_from_data, load_cases
-from engine.decision import CaseDecision
-from engine.evaluate import compiled, evaluate
-from engine.facts import FACTS
-from engine.host import get_host
-from engine.lint import _MISSING, _candidates
-from engine.pack import load_pack
+from engine.knowledge import compiler, conditions
+from engine.knowledge.case_files import case_from_data, load_cases
+from engine.decide.decision import CaseDecision
+from engine.decide.evaluate import compiled, evaluate
+from engine.knowledge.facts import FACTS
+from engine.decide.host import get_host
+from engine.quality.lint import _MISSING, _candidates
+from engine.knowledge.pack import load_pack
 
 PACK = load_pack()
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.cases import load_cases
+from engine.knowledge.case_files import load_cases
 from engine.cli.common import app
-from engine.pack import load_pack
-from engine.record import (CriterionChange, DecisionRecord, FileChange, OutcomeChange, decide, read_records,
+from engine.knowledge.pack import load_pack
+from engine.decide.record import (CriterionChange, DecisionRecord, FileChange, OutcomeChange, decide, read_records,
                            record_json, verify)
 from tests.conftest import ROOT
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.regression import case_files, run
+from engine.intake.cases import case_files
+from engine.quality.regression import run
 from tests.conftest import ROOT
 
 FILES = case_files([ROOT / "cases"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import Item
+from engine.intake.cases import Item
 from engine.errors import EngineError, Location
-from engine.requests import count_levels, parse_sig, resolve_item
+from engine.intake.requests import count_levels, parse_sig, resolve_item
 
 
 def resolve(pack, request: str, **fields):

@@ -7,9 +7,9 @@ import shutil
 
 from typer.testing import CliRunner
 
-from engine.catalog import catalog, summarize
+from engine.report.rule_catalog import catalog, summarize
 from engine.cli import app
-from engine.rules import VERIFIED_LEVELS
+from engine.knowledge.rules import VERIFIED_LEVELS
 from tests.conftest import ROOT
 
 

@@ -9,8 +9,8 @@ import copy
 import pytest
 import yaml
 
-from engine.cases import case_from_data
-from engine.evaluate import evaluate
+from engine.knowledge.case_files import case_from_data
+from engine.decide.evaluate import evaluate
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "cases" / "determinations"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import Item, case_from_data
+from engine.intake.cases import Item
+
+from engine.knowledge.case_files import case_from_data
 from engine.errors import Location
-from engine.facts import Context, compute
-from engine.requests import resolve_item
+from engine.knowledge.facts import Context, compute
+from engine.intake.requests import resolve_item
 
 
 def facts(pack, data: dict, names: list[str], item: int = 0) -> dict:

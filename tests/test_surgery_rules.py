@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import Item, case_from_data
+from engine.intake.cases import Item
+
+from engine.knowledge.case_files import case_from_data
 from engine.errors import Location
-from engine.facts import Context, compute
-from engine.requests import resolve_item
+from engine.knowledge.facts import Context, compute
+from engine.intake.requests import resolve_item
 
 HERE = Location("t", 1, "")
 

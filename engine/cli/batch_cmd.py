@@ -23,8 +23,8 @@ def batch(
 
     Bad inputs are reported on stderr as `file:line: field: message` and skipped; the run then
     ends with exit status 2."""
-    from engine import batch as lib
-    from engine.record import timestamp
+    from engine.decide import batch as lib
+    from engine.decide.record import timestamp
 
     try:
         if workers < 1:

@@ -44,8 +44,8 @@ def check(
     request_date: Annotated[Optional[str], typer.Option("--request-date", help="Quick entry: YYYY-MM-DD (default today).")] = None,
 ) -> None:
     """For a provider's office: likely outcome per item, what to document or change, each fix verified."""
-    from engine.advise import advise
-    from engine.render_check import render_checklist, render_json, render_markdown
+    from engine.advise.checklist import advise
+    from engine.report.check_text import render_checklist, render_json, render_markdown
 
     try:
         check_format(fmt, ("text", "json", "markdown"))
@@ -68,7 +68,7 @@ def check(
 
 def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Optional[str], pack):
     """A one-item case from the command line, validated like a case file."""
-    from engine.cases import case_from_data
+    from engine.knowledge.case_files import case_from_data
 
     day = _date(request_date, "--request-date") if request_date else dt.date.today()
     entry: dict[str, Any] = {"id": "item", "request": item}
@@ -87,8 +87,8 @@ def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Op
 
 def parse_fact(raw: str) -> tuple[str, Any]:
     """'acute_exacerbation=true' -> ('finding.acute_exacerbation', True), typed by the catalog."""
-    from engine.facts import FACTS
-    from engine.sources import suggest
+    from engine.knowledge.facts import FACTS
+    from engine.intake.sources import suggest
 
     where = Location("--fact", 0, raw)
     if "=" not in raw:

@@ -23,8 +23,8 @@ def test_cmd(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (same output in the same order).")] = 1,
 ) -> None:
     """For rule maintainers: run regression cases and compare each item with its expected outcome."""
-    from engine.coverage import Coverage, render
-    from engine.regression import run, summary
+    from engine.quality.coverage import Coverage, render
+    from engine.quality.regression import run, summary
 
     try:
         check_format(fmt, ("text", "json"))
@@ -32,7 +32,7 @@ def test_cmd(
         results = []
         cov = Coverage(pack) if coverage or min_coverage is not None else None
         if workers > 1:
-            from engine.batch import regression
+            from engine.quality.regression import regression
 
             results_in = regression(paths or [Path("cases")], rules, workers, cov.add if cov else None)
         else:
@@ -72,10 +72,10 @@ def validate(
     rules: RulesOption = None,
 ) -> None:
     """Validate and lint the rule pack, then the case files, without evaluating them."""
-    from engine.cases import load_cases
-    from engine.evaluate import resolve_items
-    from engine.lint import lint_pack
-    from engine.regression import case_files
+    from engine.knowledge.case_files import load_cases
+    from engine.decide.evaluate import resolve_items
+    from engine.quality.lint import lint_pack
+    from engine.intake.cases import case_files
 
     try:
         issues = lint_pack(rules)

@@ -25,14 +25,14 @@ def fail(exc: Exception) -> NoReturn:
 
 
 def load_rules(rules: Optional[Path]):
-    from engine.pack import load_pack
+    from engine.knowledge.pack import load_pack
 
     return load_pack(rules)
 
 
 def one_case(path: Path):
     """The single case in a case file (check and explain take one case)."""
-    from engine.cases import load_cases
+    from engine.knowledge.case_files import load_cases
 
     loaded = load_cases(path)
     if len(loaded) != 1:

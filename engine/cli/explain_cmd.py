@@ -31,7 +31,7 @@ def explain(
         check_format(fmt, FORMATS)
         if only not in (None, "unmet"):
             raise EngineError(f"--only takes 'unmet' (got '{only}')")
-        from engine.record import append_log, decide
+        from engine.decide.record import append_log, decide
 
         loaded = one_case(file)
         record = decide(loaded.case, loaded.name, load_rules(rules), doc=loaded.doc)
@@ -43,16 +43,16 @@ def explain(
 
 
 def _render(record, fmt: str, only_unmet: bool) -> str:
-    from engine.record import record_json
+    from engine.decide.record import record_json
 
     if fmt == "json":
         return record_json(record) + "\n"
     if fmt == "text":
-        from engine.explain import render_explanation
-        from engine.render_report import header_fields
+        from engine.report.explain import render_explanation
+        from engine.report.decision_report import header_fields
 
         return render_explanation(record.decision, only_unmet=only_unmet, header=header_fields(record)[1:]) + "\n"
-    from engine.render_report import render_html, render_markdown
+    from engine.report.decision_report import render_html, render_markdown
 
     return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet)
 
@@ -73,9 +73,9 @@ def verify(
     """Re-evaluate recorded decisions with the current rules: identical, or what changed (exit 1)."""
     try:
         check_format(fmt, ("text", "json"))
-        from engine.record import verify as verify_record
-        from engine.record import read_records
-        from engine.render_report import render_verification
+        from engine.decide.record import verify as verify_record
+        from engine.decide.record import read_records
+        from engine.report.decision_report import render_verification
 
         records = read_records(record_file)
         pack = load_rules(rules)

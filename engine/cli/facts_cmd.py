@@ -13,7 +13,7 @@ from engine.errors import EngineError
 @app.command()
 def facts(fmt: FormatOption = "text") -> None:
     """List every fact a rule condition may use, with its type and meaning."""
-    from engine.factdoc import catalog_rows, render_markdown, render_text
+    from engine.report.fact_catalog import catalog_rows, render_markdown, render_text
 
     try:
         check_format(fmt, ("text", "json", "markdown"))

@@ -19,7 +19,7 @@ def diff_cmd(
     fmt: FormatOption = "text",
 ) -> None:
     """For rule maintainers: what a rule change flips. Exit 1 when any item outcome changes."""
-    from engine.impact import impact, render
+    from engine.quality.impact import impact, render
 
     try:
         check_format(fmt, ("text", "json"))

@@ -19,7 +19,7 @@ def rules_list(
     tier: Annotated[Optional[str], typer.Option("--tier", help="Only rules of this tier (mtus, acoem, odg, other).")] = None,
 ) -> None:
     """For rule maintainers and auditors: every rule, its edition and dates, and how much is verified."""
-    from engine.catalog import catalog, render_text
+    from engine.report.rule_catalog import catalog, render_text
 
     try:
         check_format(fmt, ("text", "json"))

@@ -1,0 +1,1 @@
+"""Stage 4, advice for `ur check`: the documentation checklist and the smallest verified change."""

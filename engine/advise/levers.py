@@ -1,0 +1,232 @@
+"""The request fields a provider controls (quantity, directions, visits, weeks, levels, bundled
+tests) and how a rule's threshold on a derived fact becomes a limit on one of them.
+
+Each derived fact is linear in one field with the rest of the request fixed (days' supply =
+quantity / units a day; total MME = others + strength x factor x units a day; ...), so a leaf
+such as `request.days_supply <= 21` solves to `quantity <= 21 x units a day`. The solution is
+then checked, and tightened, by re-evaluating the changed case through the real engine."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from engine.knowledge import conditions
+from engine.intake.cases import Case, item_ids
+from engine.decide.decision import ItemDecision, Record
+from engine.decide.evaluate import evaluate, resolve_items
+from engine.knowledge.facts import Context, compute
+from engine.knowledge.pack import RulePack
+from engine.advise.unmet import blocking, criterion_condition, known_facts
+from engine.intake.requests import level_segments, levels_in_text
+
+PHASES = (("units_per_day",), ("quantity", "visits", "weeks", "levels"))
+NUMERIC = ("lt", "lte", "gt", "gte")
+
+
+class Change(Record):
+    """A verified change to one request field and the criteria it meets."""
+
+    field: str
+    current: Any
+    proposed: Any
+    text: str
+    why: str
+    fixes: list[str]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """fact = a * field + b, with the rest of the request held fixed."""
+
+    fact: str
+    field: str
+    a: float
+    b: float
+    current: float
+    label: str
+    unit: str = ""
+
+    def solve(self, leaf) -> Optional[float]:
+        """The field value closest to the threshold that still passes the leaf."""
+        x = (float(leaf.value) - self.b) / self.a
+        if leaf.op in ("lt", "lte"):
+            value = math.floor(x + 1e-9) - (1 if leaf.op == "lt" and abs(x - round(x)) < 1e-9 else 0)
+            return float(value) if 1 <= value < self.current else None
+        value = math.ceil(x - 1e-9) + (1 if leaf.op == "gt" and abs(x - round(x)) < 1e-9 else 0)
+        return float(value) if value > self.current else None
+
+
+def context(case: Case, pack: RulePack, item_id: str) -> Context:
+    """The derivation context of one item, as evaluate builds it."""
+    for item, res in zip(case.items, resolve_items(case, pack)):
+        if res.id == item_id:
+            return Context(case, item, res, pack.vocab, {})
+    raise KeyError(item_id)
+
+
+def levers(ctx: Context, pack: RulePack) -> dict[str, Lever]:
+    """Every controllable fact of this item that a request field moves, as a linear lever."""
+    r, out = ctx.resolved, {}
+    if r.quantity is not None:
+        out["request.quantity"] = Lever("request.quantity", "quantity", 1, 0, r.quantity, "quantity")
+    u = r.units_per_day if r.kind == "drug" else None
+    if u and r.quantity is not None:
+        out["request.days_supply"] = Lever("request.days_supply", "quantity", 1 / u, 0, r.quantity, "days' supply", " days")
+        weeks = compute(ctx, ["drug.weeks_on_drug"]).get("drug.weeks_on_drug")
+        if weeks is not None:
+            out["drug.course_weeks"] = Lever("drug.course_weeks", "quantity", 1 / (7 * u), weeks, r.quantity,
+                                             "total weeks on the drug", " weeks")
+    if u:
+        out["request.units_per_day"] = Lever("request.units_per_day", "units_per_day", 1, 0, u, "units a day")
+        drug = pack.vocab.drugs.get(r.name)
+        if "opioid" in r.classes and drug and drug.mme_per_mg and r.strength_mg:
+            per_unit = r.strength_mg * drug.mme_per_mg
+            out["opioid.request_mme"] = Lever("opioid.request_mme", "units_per_day", per_unit, 0, u, "MME a day")
+            total = compute(ctx, ["opioid.total_mme"]).get("opioid.total_mme")
+            if total is not None:
+                out["opioid.total_mme"] = Lever("opioid.total_mme", "units_per_day", per_unit, total - per_unit * u, u,
+                                                "total MME a day of all opioids")
+    if r.kind == "service" and r.visits is not None:
+        out["request.visits"] = Lever("request.visits", "visits", 1, 0, r.visits, "visits")
+        prior = compute(ctx, ["history.prior_visits"]).get("history.prior_visits") or 0.0
+        out["history.total_visits"] = Lever("history.total_visits", "visits", 1, prior, r.visits,
+                                            "visits including those already done")
+    if r.weeks is not None:
+        out["request.weeks"] = Lever("request.weeks", "weeks", 1, 0, r.weeks, "weeks", " weeks")
+    if r.levels_count is not None:
+        out["request.levels"] = Lever("request.levels", "levels", 1, 0, float(r.levels_count), "levels per session")
+    return out
+
+
+def propose_changes(case: Case, pack: RulePack, item: ItemDecision) -> list[Change]:
+    """The smallest verified changes to this item's request fields, one field at a time."""
+
+    changes: list[Change] = []
+    work = case
+    for fields in PHASES:
+        current = evaluate(work, pack).item(item.id)
+        ctx = context(work, pack, item.id)
+        table = levers(ctx, pack)
+        wanted: dict[str, list[tuple[float, str, str]]] = {}
+        for rule_id, crit in blocking(current):
+            cond, facts = criterion_condition(pack, current, crit), known_facts(current)
+            options = []
+            for leaf in conditions.leaves(cond):
+                lever = table.get(leaf.fact)
+                if lever is None or lever.field not in fields or leaf.op not in NUMERIC:
+                    continue
+                value = lever.solve(leaf)
+                if value is not None and conditions.evaluate(cond, {**facts, leaf.fact: _edge(leaf)}) is True:
+                    why = _why(lever, leaf, facts, rule_id, crit.id)
+                    options.append((abs(value - lever.current), value, lever.field, why))
+            if options:
+                _, value, field, why = min(options)
+                wanted.setdefault(field, []).append((value, f"{rule_id}.{crit.id}", why))
+        for field, asks in wanted.items():
+            change = _verified(work, pack, ctx, field, asks)
+            if change is not None:
+                changes.append(change)
+                work = apply(work, item.id, field, change.proposed)
+    bundle = _components(work, pack, item.id)
+    return changes + ([bundle] if bundle else [])
+
+
+def _edge(leaf) -> float:
+    tiny = {"lt": -1e-6, "gt": 1e-6}.get(leaf.op, 0.0)
+    return float(leaf.value) + tiny
+
+
+def _why(lever: Lever, leaf, facts: dict, rule_id: str, crit_id: str) -> str:
+    now = facts.get(lever.fact)
+    shown = f"is {conditions.show_value(now)}{lever.unit}" if now is not None else "is not documented"
+    return (f"{lever.label} {shown}; {rule_id}.{crit_id} needs it {conditions.OPERATORS[leaf.op][3].removeprefix('is ')} "
+            f"{conditions.show_value(leaf.value)}{lever.unit}")
+
+
+def _verified(case: Case, pack: RulePack, ctx: Context, field: str, asks: list) -> Optional[Change]:
+    """Re-evaluate the value solved from the thresholds; step away from it only if rounding bites."""
+    current = _current(ctx, field)
+    upper = min(v for v, _, _ in asks) < current
+    value = min(v for v, _, _ in asks) if upper else max(v for v, _, _ in asks)
+    targets = [key for _, key, _ in asks]
+    for _ in range(4):
+        proposed: Any = _segments(ctx)[: int(value)] if field == "levels" else value
+        if value >= 1 and _meets(case, pack, ctx.resolved.id, field, proposed, targets):
+            return Change(field=field, current=current, proposed=proposed, text=_text(ctx, field, value, upper),
+                          why="; ".join(w for _, _, w in asks), fixes=targets)
+        value += -1.0 if upper else 1.0
+    return None
+
+
+def _meets(case: Case, pack: RulePack, item_id: str, field: str, value: Any, targets: list[str]) -> bool:
+    """Through the real engine: after the change, none of the targeted criteria still blocks."""
+    got = evaluate(apply(case, item_id, field, value), pack).item(item_id)
+    return not any(key in got.unmet for key in targets)
+
+
+def _current(ctx: Context, field: str) -> float:
+    r = ctx.resolved
+    return float({"quantity": r.quantity, "units_per_day": r.units_per_day, "visits": r.visits,
+                  "weeks": r.weeks, "levels": r.levels_count}[field])
+
+
+def _text(ctx: Context, field: str, value: float, upper: bool) -> str:
+    bound = "or fewer" if upper else "or more"
+    show = conditions.show_value
+    if field == "quantity":
+        u = ctx.resolved.units_per_day
+        return f"request #{show(value)} {bound} (#{show(value)} at {show(u)} a day lasts {show(round(value / u, 1))} days)"
+    if field == "units_per_day":
+        return f"directions of at most {show(value)} a day (now {show(ctx.resolved.units_per_day)} a day)"
+    if field == "levels":
+        return f"{show(value)} level(s) per session: {', '.join(_segments(ctx)[: int(value)])}"
+    return f"{show(value)} {field} {bound} (now {show(_current(ctx, field))})"
+
+
+def apply(case: Case, item_id: str, field: str, value: Any) -> Case:
+    """A copy of the case with one field of one item changed (days' supply then follows)."""
+    items = []
+    for item, iid in zip(case.items, item_ids(case)):
+        if iid == item_id:
+            update = {field: value}
+            if field in ("quantity", "units_per_day"):
+                update["days_supply"] = None
+            item = item.model_copy(update=update)
+        items.append(item)
+    return case.model_copy(update={"items": items})
+
+
+def changed_case(case: Case, changes: dict[str, list[Change]]) -> Case:
+    for item_id, item_changes in changes.items():
+        for change in item_changes:
+            case = apply(case, item_id, change.field, change.proposed)
+    return case
+
+
+def _segments(ctx: Context) -> list[str]:
+    """The requested levels as single motion segments ('L4-S1' -> 'L4-L5', 'L5-S1')."""
+    levels = ctx.item.levels if ctx.item.levels is not None else levels_in_text(ctx.item.request)
+    return level_segments(levels)
+
+
+def _components(case: Case, pack: RulePack, item_id: str) -> Optional[Change]:
+    """Drop the parts of a bundle that have no stated reason, when that is what blocks it."""
+    name = "request.unjustified_components"
+    got = evaluate(case, pack).item(item_id)
+    targets = [k for k in got.unmet if any(f.name == name for r in got.rules for c in r.criteria
+                                           if f"{r.id}.{c.id}" == k for f in c.facts)]
+    ctx = context(case, pack, item_id)
+    parts = list(ctx.item.components)
+    count = compute(ctx, [name]).get(name)
+    if not targets or not count:
+        return None
+    drop = [p for p in parts if compute(context(apply(case, item_id, "components", [x for x in parts if x != p]),
+                                                pack, item_id), [name]).get(name, count) < count]
+    keep = [p for p in parts if p not in drop]
+    if not drop or not keep or not _meets(case, pack, item_id, "components", keep, targets):
+        return None
+    return Change(field="components", current=parts, proposed=keep,
+                  text=f"request only {', '.join(keep)} (drop {', '.join(drop)})",
+                  why=f"{', '.join(drop)} have no stated reason; IMR decides a bundle all or nothing", fixes=targets)

@@ -1,0 +1,242 @@
+"""Evaluate one case: resolve each item, derive the facts its rules read, run them through
+durable_rules, and turn the firings into per-criterion results and an IMR outcome.
+
+Speed (see docs/performance.md): everything that depends only on the rule pack (engine keys,
+citations, plain-English conditions, fact descriptions, candidate rules per item type) is
+computed once per process; result records are built without re-validation (`_record`, the
+same thing pydantic's `model_construct` does, minus its per-field bookkeeping), since every
+value comes from the validated case and pack and already has the record's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from engine.knowledge import compiler, conditions
+from engine.intake.cases import Case
+from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
+from engine.knowledge.facts import FACTS, Context, Fact
+from engine.decide.host import get_host
+from engine.decide.items import candidates, order_items, resolve_items
+from engine.knowledge.pack import RulePack, past_end
+from engine.knowledge.rules import Criterion, Rule
+from engine.intake.sources import Document
+
+__all__ = ["compiled", "evaluate", "resolve_items"]
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    """A criterion with everything its result record needs that does not depend on the case."""
+
+    crit: Criterion
+    met: str
+    unmet: str
+    citation: str
+    condition: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    rule: Rule
+    ruleset: str
+    facts: tuple[str, ...]
+    keys: tuple[tuple[str, str, Fact], ...] = ()
+    citation: str = ""
+    criteria: tuple[CompiledCriterion, ...] = ()
+
+
+_COMPILED: dict[str, dict[str, Compiled]] = {}
+_FIELD_COUNT: dict[type, int] = {}
+_set = object.__setattr__
+
+
+def _record(cls, **values):
+    """An instance of a decision model from values that already have its types (all fields given).
+
+    If the model has gained fields we don't pass, pydantic's model_construct fills their defaults."""
+    count = _FIELD_COUNT.get(cls)
+    if count is None:
+        count = _FIELD_COUNT[cls] = len(cls.model_fields)
+    if len(values) != count:
+        return cls.model_construct(**values)
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)  # callers pass fields in sorted order (decision.py)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _compile_one(rule: Rule) -> Compiled:
+    facts = compiler.referenced_facts(rule)
+    crits = tuple(
+        CompiledCriterion(c, f"{c.id}.met", f"{c.id}.unmet", str(rule.citation_for(c)),
+                          conditions.describe(c.condition), tuple(FACTS[n] for n in conditions.facts_of(c.condition)))
+        for c in rule.criteria)
+    return Compiled(rule, compiler.ruleset_name(rule), facts, tuple((n, conditions.key(n), FACTS[n]) for n in facts),
+                    str(rule.citation), crits)
+
+
+class _Table(dict):
+    """Rule id -> Compiled, compiled and registered with the engine host on first use: a one-case
+    command registers the few rulesets the case needs, not the whole pack (cold start)."""
+
+    def __init__(self, pack: RulePack) -> None:
+        super().__init__()
+        self._rules = pack.by_id
+
+    def __missing__(self, rule_id: str) -> Compiled:
+        comp = _compile_one(self._rules[rule_id].rule)
+        get_host().ensure({comp.ruleset: compiler.compile_rule(comp.rule)})
+        self[rule_id] = comp
+        return comp
+
+    def complete(self) -> "_Table":
+        """Compile and register every rule now (batch workers, tools that list them all)."""
+        missing = [r for r in self._rules.values() if r.rule.id not in self]
+        comps = {r.rule.id: _compile_one(r.rule) for r in missing}
+        get_host().ensure({c.ruleset: compiler.compile_rule(c.rule) for c in comps.values()})
+        self.update(comps)
+        return self
+
+
+def compiled(pack: RulePack, complete: bool = False) -> dict[str, Compiled]:
+    """The pack's compiled rules for this process, keyed by rule id (lazily, unless `complete`)."""
+    table = _COMPILED.get(pack.digest)
+    if table is None:
+        table = _COMPILED[pack.digest] = _Table(pack)
+    return table.complete() if complete else table
+
+
+def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>",
+             overrides: Optional[dict[str, dict]] = None) -> CaseDecision:
+    """Decide every requested item of a case with the rules in force on its request date.
+
+    `overrides` (item id -> {fact: value}) replaces derived fact values for one item; `ur check`
+    uses it to re-evaluate "what if this were documented" through the real engine."""
+    table = compiled(pack)
+    resolved = resolve_items(case, pack, doc, name)
+    by_id = {r.id: (item, r) for item, r in zip(case.items, resolved)}
+    outcomes: dict[str, str] = {}
+    decisions: dict[str, ItemDecision] = {}
+    trace: list[str] = []
+    for item_id in order_items(resolved, doc, name):
+        item, res = by_id[item_id]
+        ctx = Context(case, item, res, pack.vocab, outcomes)
+        decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id))
+        outcomes[item_id] = decision.outcome
+        decisions[item_id] = decision
+    return _record(CaseDecision,
+        case=case.id or name,
+        items=[decisions[r.id] for r in resolved],
+        pack=_record(PackRef, digest=pack.digest, name=pack.info.name, version=pack.info.version),
+        request_date=case.request_date.isoformat(),
+        trace=trace,
+    )
+
+
+def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
+            extra: Optional[dict] = None) -> ItemDecision:
+    res = ctx.resolved
+    rules = candidates(pack, res, ctx.request_date)
+    results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
+    for result in results:
+        rule = table[result.id].rule
+        for other in rule.supersedes:
+            for target in results:
+                if target.id == other and result.applicable and target.applicable:
+                    target.superseded_by = rule.id
+                    trace.append(f"{res.id}: {other} superseded by {rule.id}")
+    deciding = [r for r in results if r.applicable and r.superseded_by is None]
+    # Only rules that decide the item get the "edition ended" note: a rule whose `when` does not
+    # hold (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
+    notes = list(res.assumptions) + [
+        f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
+        for rule in (table[r.id].rule for r in deciding) if past_end(rule, ctx.request_date)]
+    if not deciding:
+        outcome = "no_applicable_rule"
+        why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")
+        if res.kind == "drug" and pack.vocab.drugs[res.name].history_only:
+            why += "; the vocabulary lists it for medication history (e.g. GI-risk checks), not as a pain treatment"
+        unmet: list[str] = []
+    else:
+        unmet = [f"{r.id}.{c.id}" for r in deciding for c in r.criteria if c.counts_against]
+        outcome = "upheld" if unmet else "overturned"
+        why = _summary(outcome, deciding)
+    trace.append(f"{res.id}: outcome {outcome}")
+    return _record(ItemDecision,
+        accompanies=res.accompanies, assumptions=notes, classes=list(res.classes), id=res.id, kind=res.kind,
+        name=res.name, outcome=outcome, request=res.request, rules=results, summary=why, unmet=unmet,
+    )
+
+
+def _derive(ctx: Context, comp: Compiled, extra: Optional[dict]) -> tuple[dict, dict]:
+    """The documented facts the rule reads (name -> value, overrides applied) and the engine fact (flat keys)."""
+    values: dict = {}
+    fact: dict = {"kind": "eval", "item": ctx.resolved.id}
+    for name, engine_key, spec in comp.keys:
+        value = spec.compute(ctx)
+        if value is None:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        values[name] = value
+        fact[engine_key] = value
+    for name, value in (extra or {}).items():
+        if name in comp.facts:
+            values[name] = value
+            fact[conditions.key(name)] = value
+    return values, fact
+
+
+def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None) -> RuleResult:
+    rule = comp.rule
+    values, fact = _derive(ctx, comp, extra)
+    item_id = ctx.resolved.id
+    for fact_name in comp.facts:
+        trace.append(f"{item_id}: derived {fact_name} = {_show(values.get(fact_name))}")
+    fired = get_host().run(comp.ruleset, fact)
+    for action in fired:
+        if action != compiler.SEEN:
+            trace.append(f"{item_id}: {rule.id} fired {action}")
+    applicable = rule.when is None or compiler.APPLIES in fired
+    criteria = [_criterion(ctx, cc, values, fired) for cc in comp.criteria] if applicable else []
+    return _record(RuleResult,
+        alternatives=list(rule.alternatives), applicable=applicable, citation=comp.citation, criteria=criteria,
+        edition=rule.citation.edition, id=rule.id,
+        satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
+        superseded_by=None, tier=rule.tier, title=rule.title,
+    )
+
+
+def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[str]) -> CriterionResult:
+    if cc.met in fired:
+        status = "met"
+    elif cc.unmet in fired:
+        status = "not_met"
+    else:
+        status = "not_documented"
+    facts = [_record(FactUse, description=f.description, documented=f.name in values, name=f.name,
+                     source=ctx.source_of(f) if f.name in values else None, value=values.get(f.name))
+             for f in cc.facts]
+    crit = cc.crit
+    return _record(CriterionResult,
+        citation=cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
+        facts=facts, id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
+    )
+
+
+def _summary(outcome: str, rules: list[RuleResult]) -> str:
+    if outcome == "overturned":
+        return "medically necessary: every criterion of " + ", ".join(r.id for r in rules) + " is met"
+    parts = [f"{r.id}.{c.id} {c.status.replace('_', ' ')}" for r in rules for c in r.criteria if c.counts_against]
+    return "not medically necessary: " + "; ".join(parts)
+
+
+def _show(value) -> str:
+    if value is None:
+        return "not documented"
+    return conditions.show_value(value)

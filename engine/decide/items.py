@@ -1,0 +1,92 @@
+"""The items of a case: each request read against the vocabulary, the order they are decided
+in (primary items before the services that accompany them), and the rules that may cover
+each, memoised per item type and date span (the pack never changes within a process)."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+from typing import Optional
+
+from engine.intake.cases import Case, item_ids
+from engine.errors import EngineError, Location
+from engine.knowledge.pack import RulePack
+from engine.intake.requests import ResolvedItem, resolve_item
+from engine.knowledge.rules import TIER_ORDER, Rule
+from engine.intake.sources import Document, suggest
+
+_CANDIDATES: dict[tuple, list[Rule]] = {}
+_CANDIDATE_LIMIT = 4096
+_BOUNDS: dict[str, list[dt.date]] = {}
+
+
+def candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
+    """pack.candidates, sorted by tier then id, memoised per item type and date span.
+
+    Whether a rule is in force changes only on some rule's `from` date or the day after its
+    `until`, so between two such dates the answer is the same and one lookup serves them all."""
+    bounds = _BOUNDS.get(pack.digest)
+    if bounds is None:
+        days = {r.rule.effective.from_ for r in pack.rules}
+        days |= {r.rule.effective.until + dt.timedelta(days=1) for r in pack.rules if r.rule.effective.until}
+        bounds = _BOUNDS[pack.digest] = sorted(days)
+    key = (pack.digest, res.kind, res.name, res.classes, res.category, bisect.bisect_right(bounds, day))
+    rules = _CANDIDATES.get(key)
+    if rules is None:
+        if len(_CANDIDATES) >= _CANDIDATE_LIMIT:
+            _CANDIDATES.clear()
+        rules = pack.candidates(res.kind, res.name, res.classes, res.category, day)
+        rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
+        _CANDIDATES[key] = rules
+    return rules
+
+
+def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:
+    """Read every requested item; check ids are unique and `accompanies` names another item."""
+    ids = item_ids(case)
+    where = (lambda loc: doc.location(loc)) if doc else (lambda loc: Location(name, 0, ".".join(map(str, loc))))
+    seen: set[str] = set()
+    out = []
+    for i, (item, item_id) in enumerate(zip(case.items, ids)):
+        if item_id in seen:
+            raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
+        seen.add(item_id)
+        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
+    out = [_infer_primary(item, out) for item in out]
+    for i, item in enumerate(out):
+        if item.accompanies is not None and item.accompanies not in seen:
+            raise EngineError(f"accompanies unknown item '{item.accompanies}'{suggest(item.accompanies, seen)}",
+                              where(("items", i, "accompanies")))
+        if item.accompanies == item.id:
+            raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
+    return out
+
+
+def _infer_primary(item: ResolvedItem, items: list[ResolvedItem]) -> ResolvedItem:
+    """Fluoroscopy or anaesthesia requested without `accompanies:` goes with the request's only
+    procedure, as a reviewer reads it (said in the assumptions); with none or several it stays
+    unattached, and the associated-services rule asks for the procedure to be named."""
+    if item.category != "associated_service" or item.accompanies is not None:
+        return item
+    procedures = [other for other in items if other.kind == "service" and other.category == "procedure"]
+    if len(procedures) != 1:
+        return item
+    primary = procedures[0]
+    note = f"no accompanies: given; read as going with {primary.id} ({primary.name}), the only procedure requested"
+    return dataclasses.replace(item, accompanies=primary.id, assumptions=item.assumptions + (note,))
+
+
+def order_items(items: list[ResolvedItem], doc: Optional[Document], name: str) -> list[str]:
+    """Primary items first, then the services that accompany them (dependency order)."""
+    done: list[str] = []
+    pending = {i.id: i.accompanies for i in items}
+    while pending:
+        ready = [k for k, dep in pending.items() if dep is None or dep in done]
+        if not ready:
+            where = doc.location(("items",)) if doc else Location(name)
+            raise EngineError(f"items accompany each other in a cycle: {', '.join(sorted(pending))}", where)
+        for k in ready:
+            done.append(k)
+            del pending[k]
+    return done

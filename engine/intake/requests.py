@@ -1,0 +1,312 @@
+"""Read a request as a provider writes it ("Retro Norco 10/325mg #90", "PT 2x6 lumbar",
+"LESI L4-5 under fluoro") into a resolved item: canonical term, quantity, dosing, levels."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from dataclasses import dataclass
+
+from engine.intake.cases import Item
+from engine.errors import EngineError, Location
+from engine.intake.vocabulary import Term, Vocabulary
+
+_SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
+_LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
+_QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
+_STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
+_BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
+_RETRO = re.compile(r"\s*retro", re.I)
+_FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
+_PER_WEEK = re.compile(r"\b(?:\d{1,2}\s*-\s*)?(\d{1,2})\s*(?:x|times)\s*(?:/\s*|a\s+|per\s+)w(?:ee)?k\.?\s*"
+                       r"(?:x|for)\s*(\d{1,2})\s*w(?:ee)?ks?\b", re.I)  # "2x/week x 6 weeks", "1-2 times a week for 4 weeks"
+# "x 6" is a visit count, but not "x 2 weeks", "x 10 days" or "x 80 hours" (a duration, read below)
+_VISITS = re.compile(r"\b(?:x\s*(\d{1,3})(?!\d|\s*(?:w(?:ee)?ks?|days?|h(?:ou)?rs?)\b)"
+                     r"|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
+_WEEKS_ONLY = re.compile(r"(?<![\d.])(\d{1,2})\s*w(?:ee)?ks?\b", re.I)       # "FRP x 2 weeks"
+_PROGRAM_DAYS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:full[- ]?)?days?\b", re.I)  # "FRP x 10 days", "additional 10 days"
+_PROGRAM_HOURS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:hours|hrs?)\b", re.I)     # "HELP program 160 hours"
+_HOURS_PER_DAY = 8   # a full programme day, to read a request in hours as days
+_DAYS_PER_WEEK = 5   # programme days in a week
+_REGIONS = {
+    "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
+    "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
+    "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
+    "subacromial": "shoulder", "glenohumeral": "shoulder",
+}
+# Several-a-day words first: "twice daily" is 2 a day, not "daily".
+_PER_DAY = {"bid": 2, "twice": 2, "tid": 3, "qid": 4,
+            "qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1}
+# Compiled once (module level): a request is read with a dozen patterns, a batch reads thousands.
+_PER_DAY_WORDS = [(re.compile(rf"\b{word}\b"), per_day) for word, per_day in _PER_DAY.items()]
+_LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
+_UNIT = re.compile(r"(mcg|mg|g)\b", re.I)
+_DOSE = re.compile(r"\s*(?:take\s+)?(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?")
+_EVERY_HOURS = re.compile(r"\bq\s*(\d+)(?:\s*-\s*(\d+))?\s*h")
+_EVERY_HOURS_WORDS = re.compile(r"\bevery\s*(\d+)(?:\s*(?:-|to)\s*(\d+))?\s*h(?:ours?|rs?)?\b")
+# directions written inside the request line ("Norco 10/325mg 1 po q4-6h prn #120", "Lyrica 75mg BID #60"):
+# an optional count of 1-4 units (not a strength: no unit or slash around it), then a frequency
+_SIG_IN_TEXT = re.compile(
+    r"(?:(?<![\w/.#])[1-4](?:\s*-\s*[1-4])?\s+(?:(?:tabs?|tablets?|caps?|capsules?|po|by mouth|orally)\s+)*)?"
+    r"(?:q\s*\d+(?:\s*-\s*\d+)?\s*h(?:rs?|ours?)?\b|every\s*\d+(?:\s*(?:-|to)\s*\d+)?\s*h(?:ours?|rs?)?\b"
+    r"|\b(?:bid|tid|qid|qd|qhs|daily|twice a day)\b|\d+\s*(?:x|times)\s*(?:a|per|/)\s*day)"
+    r"(?:\s*(?:prn|as needed)\b)?", re.I)
+_TIMES_A_DAY = re.compile(r"(\d+|one|two|three|four|five|six)\s*(?:x|times)\s*(?:(?:a|per|/)\s*day|daily)")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_AS_NEEDED = re.compile(r"\bprn\b|as needed", re.I)
+_LESI, _CESI = re.compile(r"\blesi\b"), re.compile(r"\bcesi\b")
+_TF, _ILESI = re.compile(r"\btf\b"), re.compile(r"\bilesi\b")
+
+
+@dataclass(frozen=True)
+class ResolvedItem:
+    """A requested item after reading its text: every field rules may need, with assumptions.
+
+    Internal (built from an already validated Item), so a plain frozen dataclass."""
+
+    id: str
+    request: str
+    kind: str
+    name: str
+    classes: tuple[str, ...] = ()
+    category: Optional[str] = None
+    strength_mg: Optional[float] = None
+    quantity: Optional[float] = None
+    units_per_day: Optional[float] = None
+    days_supply: Optional[float] = None
+    as_needed: bool = False
+    retrospective: bool = False
+    region: Optional[str] = None
+    levels_count: Optional[int] = None
+    approach: Optional[str] = None
+    visits: Optional[float] = None
+    frequency_per_week: Optional[float] = None
+    weeks: Optional[float] = None
+    accompanies: Optional[str] = None
+    assumptions: tuple[str, ...] = ()
+
+
+def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -> ResolvedItem:
+    """Combine explicit fields with what the request text says; explicit fields win."""
+    term = _term(item, vocab, where)
+    text = item.request
+    notes: list[str] = []
+    quantity = item.quantity if item.quantity is not None else _number(_QTY, text)
+    strength = item.strength or _first(_STRENGTH, text)
+    if strength is None and term is not None and term.kind == "drug":
+        strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
+    freq = (_PER_WEEK.search(text) or _FREQ.search(text)) if term and term.kind == "service" else None
+    frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
+    weeks = item.weeks or (float(freq.group(2)) if freq else None)
+    if weeks is None and term is not None and term.kind == "service" and not _PER_WEEK.search(text):
+        weeks = _number(_WEEKS_ONLY, text)
+    visits = item.visits if item.visits is not None else _visits(text, term, frequency, weeks, quantity)
+    units, as_needed = _units_per_day(item, term, vocab, notes)
+    days = item.days_supply
+    if days is None and quantity is not None and units:
+        days = round(quantity / units, 2)
+    levels = item.levels if item.levels is not None else levels_in_text(text)
+    return ResolvedItem(
+        id=item_id,
+        request=text,
+        kind=term.kind if term else "other",
+        name=term.name if term else (item.name or text),
+        classes=term.classes if term else (),
+        category=term.category if term else None,
+        strength_mg=strength_mg_of(strength),
+        quantity=quantity,
+        units_per_day=units,
+        days_supply=days,
+        as_needed=as_needed,
+        retrospective=item.retrospective if item.retrospective is not None else bool(_RETRO.match(text)),
+        region=item.region or _region(text, levels) or _service_region(term, vocab),
+        levels_count=count_levels(levels) if levels else None,
+        approach=item.approach or _approach(text),
+        visits=visits,
+        frequency_per_week=frequency,
+        weeks=weeks,
+        accompanies=item.accompanies,
+        assumptions=tuple(notes),
+    )
+
+
+def _term(item: Item, vocab: Vocabulary, where: Location) -> Optional[Term]:
+    if item.kind == "other":
+        return None
+    if item.name:
+        term = vocab.resolve(item.name)
+        if term is None:
+            raise EngineError(f"unknown drug or service '{item.name}'{vocab.suggestion(item.name)}", _at(where, "name"))
+    else:
+        term = vocab.find(item.request)
+        joined = vocab.joined_names(item.request) if term is not None else None
+        if joined is not None:
+            raise EngineError(
+                f"'{item.request}' names two treatments ('{joined[0]}' and '{joined[1]}'); only one would be"
+                " decided: write one item per treatment (same expected outcome when the reviewer decided the"
+                " line as a whole), or set name: to the one the request is about",
+                _at(where, "request"),
+            )
+        if term is None:
+            raise EngineError(
+                f"no known drug or service in '{item.request}'{vocab.suggestion(item.request)};"
+                " add it to rules/vocabulary or set kind: other",
+                _at(where, "request"),
+            )
+    if item.kind and item.kind != term.kind:
+        raise EngineError(f"'{term.name}' is a {term.kind}, not a {item.kind}", _at(where, "kind"))
+    return term
+
+
+def _at(where: Location, field: str) -> Location:
+    return Location(where.file, where.line, f"{where.field}.{field}" if where.field else field)
+
+
+def _number(pattern: re.Pattern, text: str) -> Optional[float]:
+    match = pattern.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _first(pattern: re.Pattern, text: str) -> Optional[str]:
+    match = pattern.search(text)
+    return match.group(0) if match else None
+
+
+def strength_mg_of(strength: Optional[str]) -> Optional[float]:
+    """Milligrams of the first ingredient ("10/325mg" -> 10; "50 mcg" -> 0.05)."""
+    if not strength:
+        return None
+    match = _LEADING_NUMBER.match(strength)
+    if not match:
+        return None
+    value = float(match.group(1))
+    unit = _UNIT.search(strength)
+    if unit and unit.group(1).lower() == "mcg":
+        value /= 1000
+    elif unit and unit.group(1).lower() == "g":
+        value *= 1000
+    return value
+
+
+def parse_sig(sig: str) -> tuple[Optional[float], bool]:
+    """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn")."""
+    text = sig.lower()
+    as_needed = "prn" in text or "as needed" in text
+    dose = _DOSE.match(text)
+    units = float(dose.group(2) or dose.group(1)) if dose else 1.0
+    every = _EVERY_HOURS.search(text) or _EVERY_HOURS_WORDS.search(text)
+    if every:
+        return units * 24 / float(every.group(1)), as_needed
+    times = _TIMES_A_DAY.search(text)
+    if times:
+        count = times.group(1)
+        return units * float(_NUMBER_WORDS.get(count, count)), as_needed
+    for pattern, per_day in _PER_DAY_WORDS:
+        if pattern.search(text):
+            return units * per_day, as_needed
+    return None, as_needed
+
+
+def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> tuple[Optional[float], bool]:
+    """Units a day from explicit field, else the sig, else the drug's typical dosing (flagged)."""
+    as_needed = bool(item.sig and _AS_NEEDED.search(item.sig))
+    if item.units_per_day is not None:
+        return item.units_per_day, as_needed
+    if item.sig:
+        units, as_needed = parse_sig(item.sig)
+        if units:
+            return units, as_needed
+    elif term is not None and term.kind == "drug":
+        written = _SIG_IN_TEXT.search(item.request)
+        if written:
+            units, as_needed = parse_sig(written.group(0))
+            if units:
+                notes.append(f"directions read from the request text: '{written.group(0).strip()}'")
+                return units, as_needed
+    if term is None or term.kind != "drug":
+        return None, as_needed
+    typical = vocab.drugs[term.name].typical_units_per_day
+    if typical is None or (item.quantity is None and not _QTY.search(item.request)):
+        return None, as_needed
+    why = f"sig '{item.sig}' gives no daily count" if item.sig else "no sig stated"
+    notes.append(f"{why}: assumed typical dosing of {typical:g} a day for {term.name}")
+    return typical, as_needed
+
+
+def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: Optional[float], quantity: Optional[float]) -> Optional[float]:
+    if not term or term.kind != "service":
+        return None
+    if frequency and weeks:
+        return frequency * weeks
+    match = _VISITS.search(text)
+    if match:
+        return float(match.group(1) or match.group(2))
+    if quantity is not None and term.category in ("therapy", "program"):
+        return quantity
+    if term.category == "program":  # full-day programmes are written in days, weeks or hours
+        days, hours = _number(_PROGRAM_DAYS, text), _number(_PROGRAM_HOURS, text)
+        if days is not None:
+            return days
+        if weeks:
+            return weeks * _DAYS_PER_WEEK
+        if hours is not None:
+            return round(hours / _HOURS_PER_DAY, 1)
+    return None
+
+
+def levels_in_text(text: str) -> list[str]:
+    """Spinal levels written in a request ("L4-5", "L5-S1")."""
+    return [m.group(0) for m in _LEVEL.finditer(text)]
+
+
+def level_segments(levels: list[str]) -> list[str]:
+    """Single motion segments: 'L4-5' -> ['L4-L5'], 'L4-S1' -> ['L4-L5', 'L5-S1']; other text counts as one."""
+    out: list[str] = []
+    for level in levels:
+        match = _LEVEL.search(level)
+        if match:
+            top = f"{match.group(1).upper()}{int(match.group(2))}"
+            bottom = f"{(match.group(3) or match.group(1)).upper()}{int(match.group(4))}"
+            if top in _SPINE and bottom in _SPINE and top != bottom:
+                i, j = sorted((_SPINE.index(top), _SPINE.index(bottom)))
+                out += [f"{_SPINE[k]}-{_SPINE[k + 1]}" for k in range(i, j)]
+                continue
+        out.append(level)
+    return out
+
+
+def count_levels(levels: list[str]) -> int:
+    """Motion segments named: 'L4-5' is one, 'L4-S1' two; a bare 'L5' counts one."""
+    return len(level_segments(levels))
+
+
+def _region(text: str, levels: list[str]) -> Optional[str]:
+    lowered = text.lower()
+    for word, region in _REGIONS.items():
+        if word in lowered:
+            return region
+    if levels:
+        return {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}[levels[0].strip()[0].upper()]
+    if _LESI.search(lowered):
+        return "lumbar"
+    if _CESI.search(lowered):
+        return "cervical"
+    return None
+
+
+def _service_region(term: Optional[Term], vocab: Vocabulary) -> Optional[str]:
+    """The region a service always treats ("carpal tunnel release" -> wrist), when its vocabulary entry says."""
+    service = vocab.services.get(term.name) if term is not None and term.kind == "service" else None
+    return service.region if service is not None else None
+
+
+def _approach(text: str) -> Optional[str]:
+    lowered = text.lower()
+    if "transforaminal" in lowered or "tfesi" in lowered or _TF.search(lowered):
+        return "transforaminal"
+    if "interlaminar" in lowered or _ILESI.search(lowered):
+        return "interlaminar"
+    if "caudal" in lowered:
+        return "caudal"
+    return None

@@ -1,0 +1,88 @@
+"""Adjunct drugs seen with chronic opioid therapy and in pain practice: antiemetics, laxatives for
+opioid-induced constipation, wakefulness agents, triptans, testosterone replacement and drugs for
+erectile dysfunction."""
+
+from __future__ import annotations
+
+import re
+
+from engine.knowledge.facts import Context, derived, finding, weeks_between  # noqa: F401
+
+# Antiemetics
+finding("antiemetic_indication", "text",
+        "What the antiemetic (or metoclopramide) is prescribed for: postoperative nausea, chemotherapy or "
+        "radiation, acute gastroenteritis, gastroparesis, gastro-oesophageal reflux, nausea from chronic "
+        "opioid use, or another cause",
+        values=("postoperative", "chemotherapy_or_radiation", "gastroenteritis", "gastroparesis",
+                "gastroesophageal_reflux", "chronic_opioid_use", "other"))
+
+# Opioid-induced constipation
+finding("oic_first_line_failed", "bool",
+        "Opioid-induced constipation persisted despite first-line measures (fluids, fibre, activity, "
+        "stool softener and laxatives)")
+
+# Wakefulness agents
+finding("wakefulness_indication", "text",
+        "What the wakefulness agent (modafinil, armodafinil) is prescribed for",
+        values=("narcolepsy", "obstructive_sleep_apnea", "shift_work_disorder", "opioid_sedation", "other"))
+finding("sleep_disorder_confirmed", "bool",
+        "The sleep disorder was diagnosed on a formal evaluation (a sleep study, or a sleep-medicine "
+        "evaluation to ICSD or DSM criteria)")
+
+# Triptans
+finding("migraine", "bool", "Migraine headache is diagnosed (not only tension-type or cervicogenic headache)")
+
+# Testosterone replacement
+finding("low_testosterone", "bool", "A low serum testosterone level is documented by a laboratory test")
+finding("long_term_opioid_use", "bool",
+        "The record states long-term (3 months or more) opioid therapy, when start dates are not given")
+
+# Erectile dysfunction drugs
+finding("ed_industrial_cause", "bool",
+        "Erectile dysfunction is documented as a consequence of the industrial injury or its treatment "
+        "(e.g. opioid-related hypogonadism, spinal cord or cauda equina injury)")
+finding("ed_cause_evaluated", "bool",
+        "The cause of the erectile dysfunction was evaluated (testosterone level, urology or medical work-up)")
+
+
+_MIGRAINE = re.compile(r"migrain")
+_WAKE_DX = re.compile(r"narcolep|obstructive sleep apn|\bosa\b|shift[- ]work")
+APPROVED_WAKEFULNESS = ("narcolepsy", "obstructive_sleep_apnea", "shift_work_disorder")
+
+
+def _diagnoses(ctx: Context) -> str:
+    return " ".join(ctx.case.diagnoses).lower()
+
+
+@derived("headache.migraine", "bool",
+         "Migraine is diagnosed: finding.migraine when stated, else a listed diagnosis naming migraine",
+         section="findings.migraine")
+def _migraine(ctx: Context):
+    stated = ctx.case.findings.get("migraine")
+    if stated is not None:
+        return stated
+    return True if _MIGRAINE.search(_diagnoses(ctx)) else None
+
+
+@derived("sleep.approved_wakefulness_indication", "bool",
+         "The wakefulness agent treats narcolepsy, obstructive sleep apnoea or shift-work disorder: from "
+         "finding.wakefulness_indication when stated, else a listed diagnosis naming one of them",
+         section="findings.wakefulness_indication")
+def _wakefulness(ctx: Context):
+    stated = ctx.case.findings.get("wakefulness_indication")
+    if stated is not None:
+        return stated in APPROVED_WAKEFULNESS
+    return True if _WAKE_DX.search(_diagnoses(ctx)) else None
+
+
+@derived("opioid.weeks_on_opioids", "number",
+         "Weeks the patient has taken opioids before the request: the longest-running current opioid "
+         "(0 when no opioid is current; not documented when no current opioid has a start date)",
+         unit="weeks", section="medication")
+def _weeks_on_opioids(ctx: Context):
+    opioids = [med for med, classes, _ in ctx.current_drugs() if "opioid" in classes]
+    if not opioids:
+        return 0.0
+    weeks = [weeks_between(med.since, ctx.request_date) for med in opioids if med.since]
+    weeks = [w for w in weeks if w is not None]
+    return max(weeks) if weeks else None

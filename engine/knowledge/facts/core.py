@@ -1,0 +1,179 @@
+"""Case-level facts: patient, phase of care, examination, studies, pain, function, monitoring."""
+
+from __future__ import annotations
+
+from engine.knowledge.facts import Context, derived, weeks_between
+
+
+@derived("patient.age", "number", "Patient age in years", unit="years", section="patient")
+def _age(ctx: Context):
+    return ctx.case.patient.age
+
+
+@derived("case.weeks_since_injury", "number", "Weeks from the date of injury to the request", unit="weeks")
+def _weeks_since_injury(ctx: Context):
+    return weeks_between(ctx.case.injury_date, ctx.request_date)
+
+
+@derived("case.chronic_phase", "bool",
+         "Past the acute phase: more than 12 weeks since the injury (or pain documented for 3+ months)")
+def _chronic(ctx: Context):
+    weeks = weeks_between(ctx.case.injury_date, ctx.request_date)
+    if weeks is not None:
+        return weeks > 12
+    if ctx.case.pain.months is not None:
+        return ctx.case.pain.months >= 3
+    return None
+
+
+@derived("exam.dermatomal_sensory_loss", "bool", "Sensory loss in a named dermatome on examination", section="exam")
+def _sensory(ctx: Context):
+    return _levelled(ctx.case.exam.sensory_loss, ctx)
+
+
+@derived("exam.motor_deficit", "bool", "Motor weakness of a named root or muscle on examination", section="exam")
+def _motor(ctx: Context):
+    return _levelled(ctx.case.exam.motor_deficit, ctx)
+
+
+@derived("exam.reflex_loss", "bool", "Reduced or absent reflex on examination", section="exam")
+def _reflex(ctx: Context):
+    return _levelled(ctx.case.exam.reflex_loss, ctx)
+
+
+@derived("exam.straight_leg_raise_positive", "bool", "Straight-leg raise positive", section="exam")
+def _slr(ctx: Context):
+    slr = ctx.case.exam.straight_leg_raise
+    return None if slr is None else slr == "positive"
+
+
+@derived("exam.spasm", "bool", "Muscle spasm found on examination", section="exam")
+def _spasm(ctx: Context):
+    return ctx.case.exam.spasm
+
+
+@derived("exam.trigger_points", "bool", "Trigger points with a twitch response and referred pain on examination", section="exam")
+def _trigger(ctx: Context):
+    return ctx.case.exam.trigger_points
+
+
+@derived("exam.objective_nerve_compromise", "bool",
+         "Objective sign of a specific nerve root on exam: dermatomal sensory loss, motor deficit or reflex loss",
+         section="exam")
+def _nerve(ctx: Context):
+    exam = ctx.case.exam
+    if exam.sensory_loss or exam.motor_deficit or exam.reflex_loss:
+        return True
+    return False if exam.date or exam.straight_leg_raise or exam.documented_in else None
+
+
+@derived("spine.radiculopathy_corroborated", "bool",
+         "Radiculopathy on exam matches a nerve-root lesion on imaging or electrodiagnostic testing",
+         section="studies")
+def _corroborated(ctx: Context):
+    exam_levels = {f.level for f in (*ctx.case.exam.sensory_loss, *ctx.case.exam.motor_deficit, *ctx.case.exam.reflex_loss)}
+    study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
+    if not study_levels:
+        return None
+    if None in exam_levels and exam_levels:
+        return True
+    return bool(exam_levels & study_levels)
+
+
+@derived("pain.score", "number", "Current pain score (0-10)", unit="/10", section="pain")
+def _pain(ctx: Context):
+    p = ctx.case.pain
+    return p.score if p.score is not None else p.with_medication
+
+
+@derived("pain.moderate_to_severe", "bool", "Pain of moderate to severe intensity (4/10 or more)", section="pain")
+def _moderate(ctx: Context):
+    p = ctx.case.pain
+    if p.severity is not None:
+        return p.severity != "mild"
+    scores = [s for s in (p.score, p.without_medication, p.with_medication) if s is not None]
+    return max(scores) >= 4 if scores else None
+
+
+@derived("pain.radiating", "bool", "Pain radiates in a limb (radicular symptoms)", section="pain")
+def _radiating(ctx: Context):
+    return ctx.case.pain.radiating
+
+
+@derived("pain.neuropathic", "bool", "Pain documented as neuropathic", section="pain")
+def _neuropathic(ctx: Context):
+    return ctx.case.pain.neuropathic
+
+
+@derived("pain.relief_matches_scores", "bool",
+         "Reported percent relief is consistent with the recorded pain scores (within 25 points)", section="pain")
+def _relief_matches(ctx: Context):
+    p = ctx.case.pain
+    if p.reported_relief_percent is None or p.with_medication is None:
+        return None
+    if p.without_medication:
+        implied = 100 * (p.without_medication - p.with_medication) / p.without_medication
+    else:
+        implied = 100 * (10 - p.with_medication) / 10
+    return abs(implied - p.reported_relief_percent) <= 25
+
+
+@derived("function.work_status", "text", "Work status", values=("full_duty", "modified_duty", "not_working", "retired"),
+         section="function")
+def _work(ctx: Context):
+    return ctx.case.function.work_status
+
+
+@derived("function.adl_improved", "bool", "Activities of daily living documented as improved", section="function")
+def _adl(ctx: Context):
+    return ctx.case.function.adl_improved
+
+
+@derived("monitoring.opioid_agreement", "bool", "A signed opioid treatment agreement is on file", section="monitoring")
+def _agreement(ctx: Context):
+    return ctx.case.monitoring.opioid_agreement
+
+
+@derived("monitoring.single_prescriber", "bool", "One practitioner prescribes the controlled drugs", section="monitoring")
+def _single(ctx: Context):
+    m = ctx.case.monitoring
+    return True if m.opioid_agreement else m.single_prescriber
+
+
+@derived("monitoring.unaddressed_inconsistent_screens", "number",
+         "Urine drug screens inconsistent with the prescribed drugs that the prescriber did not address",
+         section="screens")
+def _unaddressed(ctx: Context):
+    return sum(1 for s in ctx.case.monitoring.drug_screens if not s.consistent and not s.addressed)
+
+
+@derived("monitoring.consistent_screens_past_year", "number",
+         "Urine drug screens in the 12 months before the request that were consistent with the prescribed drugs",
+         section="screens")
+def _consistent_year(ctx: Context):
+    return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
+                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
+
+
+@derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
+         section="screens")
+def _screens_year(ctx: Context):
+    return sum(1 for s in ctx.case.monitoring.drug_screens
+               if s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)
+
+
+@derived("primary.certified", "bool", "The procedure this service accompanies is itself medically necessary",
+         section="item")
+def _primary(ctx: Context):
+    target = ctx.resolved.accompanies
+    if target is None:
+        return None
+    outcome = ctx.outcomes.get(target)
+    return None if outcome is None else outcome == "overturned"
+
+
+def _levelled(findings, ctx: Context):
+    if findings:
+        return True
+    exam = ctx.case.exam
+    return False if (exam.date or exam.documented_in) else None

@@ -1,0 +1,45 @@
+"""Findings for levetiracetam (other anti-epilepsy drugs failed), ramelteon (sleep-onset insomnia),
+atypical antipsychotics (indication, failed antidepressant trial, psychiatric management),
+non-benzodiazepine anxiolytics (anxiety disorder) and dantrolene (upper motor neuron spasticity).
+"""
+
+from __future__ import annotations
+
+from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+
+finding("other_aed_failed", "bool",
+        "Trials of other anti-epilepsy drugs (e.g. gabapentin, pregabalin) failed or were not tolerated, "
+        "whether or not they are in the medication list")
+finding("sleep_onset_insomnia", "bool",
+        "Difficulty falling asleep (prolonged sleep latency) is documented as the sleep complaint")
+finding("antipsychotic_indication", "text",
+        "What the antipsychotic is prescribed for: a psychotic disorder, bipolar disorder, major depression "
+        "(as an add-on to an antidepressant), anxiety, PTSD, insomnia, pain or another reason",
+        values=("psychotic_disorder", "bipolar_disorder", "major_depression", "anxiety", "ptsd", "insomnia",
+                "pain", "other"))
+finding("antidepressant_trial_failed", "bool",
+        "An adequate trial (dose and duration) of a first-line antidepressant did not control the depression")
+finding("psychiatrist_managing", "bool",
+        "A psychiatrist prescribes or manages the psychiatric medication")
+finding("anxiety_disorder", "bool",
+        "An anxiety disorder (e.g. generalized anxiety disorder, panic disorder) is diagnosed")
+finding("upper_motor_neuron_spasticity", "bool",
+        "Spasticity from an upper motor neuron disorder (spinal cord injury, multiple sclerosis, cerebral palsy, "
+        "stroke or brain injury) is documented")
+
+_AED = "anticonvulsant"
+
+
+@derived("history.other_aed_tried", "bool",
+         "Another anti-epilepsy drug than the requested one was tried, now or before (medication list), "
+         "or the record says other anti-epilepsy drugs failed (finding.other_aed_failed)",
+         section="medication")
+def _other_aed_tried(ctx: Context):
+    requested = ctx.resolved.name if ctx.resolved.kind == "drug" else None
+    meds = ctx.all_drugs()
+    if any(_AED in classes and name != requested for _, classes, name in meds):
+        return True
+    stated = ctx.case.findings.get("other_aed_failed")
+    if stated is not None:
+        return stated
+    return False if meds else None

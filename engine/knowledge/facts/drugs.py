@@ -1,0 +1,161 @@
+"""Facts about a requested drug: supply, dosing, history of use, response, morphine equivalents."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from engine.knowledge.facts import Context, derived, weeks_between
+from engine.intake.requests import strength_mg_of, parse_sig
+
+def _drug(ctx: Context) -> bool:
+    return ctx.resolved.kind == "drug"
+
+
+@derived("request.quantity", "number", "Units requested (tablets, patches, grams)", section="item", controllable=True)
+def _quantity(ctx: Context):
+    return ctx.resolved.quantity
+
+
+@derived("request.units_per_day", "number", "Units per day at the most the directions allow", section="item",
+         controllable=True)
+def _units(ctx: Context):
+    return ctx.resolved.units_per_day if _drug(ctx) else None
+
+
+@derived("request.days_supply", "number", "Days the requested quantity lasts at the directed dose",
+         unit="days", section="item", controllable=True)
+def _days(ctx: Context):
+    return ctx.resolved.days_supply if _drug(ctx) else None
+
+
+@derived("request.retrospective", "bool", "The request is retrospective (already dispensed or done)", section="item")
+def _retro(ctx: Context):
+    return ctx.resolved.retrospective
+
+
+@derived("drug.current_use", "bool", "The patient already takes the requested drug", section="medication")
+def _current(ctx: Context):
+    if not _drug(ctx):
+        return None
+    med = ctx.medication()
+    return med is not None and not (med.stopped and med.stopped <= ctx.request_date)
+
+
+@derived("drug.weeks_on_drug", "number",
+         "Weeks the patient has been on the requested drug before this request (0 for a new start)",
+         unit="weeks", section="medication")
+def _weeks_on(ctx: Context):
+    if not _drug(ctx):
+        return None
+    med = ctx.medication()
+    if med is None:
+        return 0.0
+    return weeks_between(med.since, ctx.request_date)
+
+
+@derived("drug.use_pattern", "text", "How the patient takes the drug", values=("regular", "intermittent", "as_needed"),
+         section="medication")
+def _pattern(ctx: Context):
+    med = ctx.medication()
+    return med.pattern if med else None
+
+
+def _response(ctx: Context, field: str):
+    med = ctx.medication() if _drug(ctx) else None
+    return getattr(med.response, field) if med else None
+
+
+@derived("drug.pain_reduced", "bool", "The record attributes reduced pain to this specific drug", section="medication")
+def _pain_reduced(ctx: Context):
+    return _response(ctx, "pain_reduced")
+
+
+@derived("drug.pain_reduction_percent", "number", "Percent pain reduction attributed to this drug", unit="%",
+         section="medication")
+def _pain_pct(ctx: Context):
+    return _response(ctx, "pain_reduction_percent")
+
+
+@derived("drug.function_improved", "bool",
+         "Functional improvement (ADLs, work restrictions, less other treatment) attributed to this drug",
+         section="medication")
+def _function(ctx: Context):
+    return _response(ctx, "function_improved")
+
+
+@derived("drug.side_effects_reviewed", "bool", "Side effects of this drug reviewed at follow-up", section="medication")
+def _side(ctx: Context):
+    return _response(ctx, "side_effects_reviewed")
+
+
+@derived("drug.aberrant_behavior", "bool", "Aberrant drug-taking behaviour documented", section="medication")
+def _aberrant(ctx: Context):
+    return _response(ctx, "aberrant_behavior")
+
+
+@derived("drug.other_same_class", "number",
+         "Other current drugs whose main class (the first class in the vocabulary) is the requested "
+         "drug's, e.g. a second muscle relaxant", section="medication")
+def _same_class(ctx: Context):
+    if not _drug(ctx) or not ctx.resolved.classes:
+        return None
+    main = ctx.resolved.classes[0]
+    return float(sum(1 for _, classes, name in ctx.current_drugs()
+                     if name != ctx.resolved.name and classes and classes[0] == main))
+
+
+@derived("drug.current_opioid", "bool", "The patient currently takes any opioid", section="medication")
+def _any_opioid(ctx: Context):
+    return any("opioid" in classes for _, classes, _ in ctx.current_drugs())
+
+
+def _mme(ctx: Context, name: str, strength: Optional[str], units: Optional[float]) -> Optional[float]:
+    drug = ctx.vocab.drugs.get(name)
+    if drug is None or drug.mme_per_mg is None:
+        return None
+    mg = strength_mg_of(strength)
+    units = units or drug.typical_units_per_day
+    if mg is None or units is None:
+        return None
+    return mg * units * drug.mme_per_mg
+
+
+@derived("opioid.request_mme", "number", "Morphine milligram equivalents per day of the requested opioid",
+         unit="MME/day", section="item", controllable=True)
+def _request_mme(ctx: Context):
+    if not _drug(ctx) or "opioid" not in ctx.resolved.classes:
+        return None
+    drug = ctx.vocab.drugs[ctx.resolved.name]
+    if drug.mme_per_mg is None or ctx.resolved.strength_mg is None or ctx.resolved.units_per_day is None:
+        return None
+    return round(ctx.resolved.strength_mg * ctx.resolved.units_per_day * drug.mme_per_mg, 1)
+
+
+@derived("opioid.total_mme", "number",
+         "Total morphine equivalents per day: the requested opioid plus every other current opioid",
+         unit="MME/day", section="medication", controllable=True)
+def _total_mme(ctx: Context):
+    own = _request_mme(ctx)
+    if own is None:
+        return None
+    total = own
+    for med, classes, name in ctx.current_drugs():
+        if "opioid" not in classes or name == ctx.resolved.name:
+            continue
+        units = parse_sig(med.sig)[0] if med.sig else None
+        other = _mme(ctx, name, med.strength, units)
+        if other is None:
+            return None
+        total += other
+    return round(total, 1)
+
+
+@derived("drug.course_weeks", "number",
+         "Weeks of use this request brings the patient to: weeks already on the drug plus the days' supply",
+         unit="weeks", section="medication", controllable=True)
+def _course(ctx: Context):
+    weeks = _weeks_on(ctx)
+    days = ctx.resolved.days_supply if _drug(ctx) else None
+    if weeks is None or days is None:
+        return None
+    return round(weeks + days / 7, 1)

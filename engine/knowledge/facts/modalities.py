@@ -1,0 +1,42 @@
+"""Passive modalities (ultrasound, laser, iontophoresis, ...), non-medical home equipment, weight-loss
+programmes, hypnosis and biofeedback.
+"""
+
+from __future__ import annotations
+
+from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+
+# Case-level findings (finding.<name>)
+finding("scientific_evidence_rebuttal", "bool",
+        "The request cites peer-reviewed scientific evidence, of higher quality than the guideline's, that a "
+        "treatment the guideline does not recommend works for this patient's condition (the guideline's "
+        "presumption is rebuttable: Labor Code 4604.5(a), 8 CCR 9792.25.1)")
+finding("hand_arthritis", "bool",
+        "Arthritis (osteoarthritis or rheumatoid arthritis) of the hand or wrist joints is documented")
+finding("dme_definition_met", "bool",
+        "The requested equipment is primarily and customarily used for a medical purpose, is generally not "
+        "useful to a person without illness or injury, withstands repeated use and is suited to the home")
+finding("pressure_ulcer", "bool",
+        "A pressure ulcer, or a high risk of one from immobility (e.g. spinal cord injury, confinement to bed), "
+        "is documented")
+finding("obesity_comorbidity", "bool",
+        "An obesity-related condition is documented (diabetes, hypertension, sleep apnoea, heart disease, "
+        "osteoarthritis of a weight-bearing joint)")
+finding("diet_exercise_failed", "bool",
+        "A reasonable self-directed attempt at diet and exercise (with its duration) did not bring enough weight "
+        "loss")
+finding("ptsd", "bool", "Post-traumatic stress disorder (PTSD) is diagnosed")
+
+
+@derived("request.with_cbt", "bool",
+         "The request is part of a cognitive behavioural therapy programme: CBT or psychotherapy is requested in "
+         "the same request or was given before for this injury",
+         section="item")
+def _with_cbt(ctx: Context):
+    if any(term is not None and term.name == "cognitive_behavioral_therapy" for _, term in ctx.other_items()):
+        return True
+    for proc in ctx.case.procedures:
+        term = ctx.vocab.lookup(proc.service)
+        if term is not None and term.name == "cognitive_behavioral_therapy":
+            return True
+    return None

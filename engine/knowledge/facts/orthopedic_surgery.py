@@ -1,0 +1,143 @@
+"""Post-operative equipment (continuous passive motion, DVT compression devices, bone growth
+stimulators), manual wheelchairs, hand and elbow surgery (trigger finger, de Quervain's, cubital
+tunnel, lateral epicondylitis), hip and ankle surgery and plantar fascia release.
+
+Post-operative equipment follows an operation: the operation is read from the surgery item the
+request accompanies (`accompanies:`) when there is one, else from what the record states
+(`findings: {operation: ..., postoperative_period: true}`), so equipment requested on its own after
+a surgery already done or approved can be judged too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.intake.cases import item_ids
+from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.surgery import nerve_study_result
+from engine.intake.requests import count_levels, levels_in_text
+
+# The operations post-operative equipment rules tell apart.
+OPERATIONS = ("knee_arthroplasty", "hip_arthroplasty", "acl_reconstruction", "knee_fracture_fixation",
+              "hip_fracture_fixation", "knee_arthroscopy", "hip_arthroscopy", "ankle_or_foot_surgery",
+              "shoulder_surgery", "upper_limb_surgery", "spinal_fusion", "spinal_decompression", "other")
+
+# Vocabulary service -> operation group (a surgery item the equipment accompanies).
+OPERATION_OF = {
+    "total_knee_arthroplasty": "knee_arthroplasty", "total_hip_arthroplasty": "hip_arthroplasty",
+    "acl_reconstruction": "acl_reconstruction", "knee_arthroscopy": "knee_arthroscopy",
+    "hip_arthroscopy": "hip_arthroscopy", "ankle_arthroscopy": "ankle_or_foot_surgery",
+    "plantar_fascia_release": "ankle_or_foot_surgery", "shoulder_arthroscopy": "shoulder_surgery",
+    "carpal_tunnel_release": "upper_limb_surgery", "trigger_finger_release": "upper_limb_surgery",
+    "de_quervain_release": "upper_limb_surgery", "cubital_tunnel_release": "upper_limb_surgery",
+    "lateral_epicondylar_release": "upper_limb_surgery", "spinal_fusion": "spinal_fusion",
+    "lumbar_interbody_fusion": "spinal_fusion", "cervical_fusion": "spinal_fusion",
+    "spinal_decompression": "spinal_decompression",
+}
+
+# Post-operative equipment
+finding("operation", "text",
+        "The operation the requested post-operative equipment follows (done or approved), when the request "
+        "does not include the surgery itself", values=OPERATIONS)
+finding("knee_stiffness_risk", "bool",
+        "After knee surgery the patient is at risk of a stiff knee: low post-operative mobility or unable to "
+        "bear weight, unable to comply with rehabilitation exercises (physical, mental or behavioural), "
+        "arthrofibrosis or tendon fibrosis, or CRPS")
+finding("vte_high_risk", "bool",
+        "A high risk of venous thromboembolism is documented (previous DVT or pulmonary embolism, clotting "
+        "disorder, active cancer, prolonged immobilisation, obesity with immobility, oestrogen therapy)")
+finding("fusion_nonunion_risk", "text",
+        "A risk factor for a failed spinal fusion: a previous failed fusion, grade III or worse "
+        "spondylolisthesis, fusion of more than one level, current smoking, diabetes, renal disease, "
+        "alcoholism, or significant osteoporosis on radiographs (none: no risk factor)",
+        values=("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",
+                "diabetes", "renal_disease", "alcoholism", "osteoporosis", "none"))
+finding("wheelchair_needed_at_home", "bool",
+        "The patient needs, and will use, a wheelchair to move about the residence")
+
+# Hand and elbow surgery
+finding("trigger_finger", "bool",
+        "Triggering or locking of a finger or thumb (stenosing flexor tenosynovitis) is documented on examination")
+finding("de_quervain_signs", "bool",
+        "De Quervain's tenosynovitis on examination: tenderness and swelling over the first dorsal "
+        "compartment, positive Finkelstein test")
+finding("local_corticosteroid_injections", "number",
+        "Corticosteroid injections already given at the site of the proposed surgery for this problem "
+        "(flexor tendon sheath, first dorsal compartment, lateral epicondyle)")
+finding("conservative_treatment_types", "number",
+        "Different kinds of conservative treatment tried for the problem (e.g. therapy or exercise, "
+        "bracing or splinting, medication, injection, activity modification)")
+finding("ulnar_neuropathy_signs", "bool",
+        "Symptoms and examination findings of ulnar neuropathy at the elbow (numbness of the ring and little "
+        "fingers, Tinel at the cubital tunnel, positive elbow flexion test, intrinsic weakness)")
+
+# Hip and ankle surgery
+finding("hip_mechanical_signs", "bool",
+        "Mechanical hip symptoms (catching, locking, clicking) with positive impingement or labral tests "
+        "(FADIR, FABER) on examination")
+finding("severe_hip_osteoarthritis", "bool",
+        "Symptomatic severe (advanced) osteoarthritis of the hip is documented on examination and imaging")
+finding("ankle_intraarticular_signs", "bool",
+        "Symptoms and examination findings of an intra-articular ankle lesion (anterior or posterior "
+        "impingement, catching or locking, joint-line tenderness, recurrent effusion)")
+
+
+def _accompanied_item(ctx: Context):
+    target = ctx.resolved.accompanies
+    if target is None:
+        return None
+    for item_id, item in zip(item_ids(ctx.case), ctx.case.items):
+        if item_id == target:
+            return item
+    return None
+
+
+@derived("postop.operation", "text",
+         "The operation post-operative equipment follows: the surgery item it accompanies, else "
+         "finding.operation", values=OPERATIONS, section="item")
+def _operation(ctx: Context):
+    term = ctx.accompanied_term()
+    if term is not None and term.kind == "service":
+        return OPERATION_OF.get(term.name, "other")
+    return ctx.case.findings.get("operation")
+
+
+@derived("postop.surgery_approved", "bool",
+         "The operation this equipment follows is medically necessary (the surgery item it accompanies is "
+         "certified) or, when the request does not include the surgery, is documented as done or scheduled "
+         "(finding.postoperative_period)", section="item")
+def _surgery_approved(ctx: Context):
+    target = ctx.resolved.accompanies
+    if target is not None:
+        outcome = ctx.outcomes.get(target)
+        return None if outcome is None else outcome == "overturned"
+    return ctx.case.findings.get("postoperative_period")
+
+
+_RISKS = ("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",
+          "diabetes", "renal_disease", "alcoholism", "osteoporosis")
+
+
+@derived("fusion.nonunion_risk", "bool",
+         "A risk factor for a failed spinal fusion is documented (finding.fusion_nonunion_risk), or the fusion "
+         "the request accompanies covers more than one level", section="item")
+def _nonunion_risk(ctx: Context):
+    stated = ctx.case.findings.get("fusion_nonunion_risk")
+    if stated in _RISKS:
+        return True
+    item = _accompanied_item(ctx)
+    if item is not None:
+        levels = item.levels if item.levels is not None else levels_in_text(item.request)
+        if levels and count_levels(levels) >= 2:
+            return True
+    return False if stated == "none" else None
+
+
+_ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
+
+
+@derived("surgery.ulnar_neuropathy_on_edx", "bool",
+         "Electrodiagnostic studies (nerve conduction or EMG) of the elbow, or naming the ulnar nerve or cubital "
+         "tunnel, show ulnar neuropathy", section="studies")
+def _ulnar_edx(ctx: Context):
+    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)

@@ -1,0 +1,61 @@
+"""Facts for post-operative splints and immobilisers (wrist splint after carpal tunnel release,
+knee immobiliser); see docs/adding-a-rule.md.
+
+A splint follows a carpal tunnel release when it is requested with the release (`accompanies:`),
+or when it is requested as post-operative (the words "post-op", "postoperative", "after surgery"
+in the request, or finding.postoperative_period) and the operation it follows is a carpal tunnel
+release: the latest operation in the procedure history, the request text naming the release, or,
+with no operation on record, a patient whose documented hand problem is carpal tunnel syndrome.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.orthopedic_surgery import OPERATION_OF
+from engine.knowledge.facts.postsurgical import GENERAL_COURSE
+
+_SURGERIES = set(OPERATION_OF) | set(GENERAL_COURSE)
+_POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the )?(?:surgery|release)\b", re.I)
+_CTR_WORDS = re.compile(r"carpal tunnel release|\bCTR\b", re.I)
+
+
+def _latest_surgery(ctx: Context) -> Optional[str]:
+    done = []
+    for proc in ctx.case.procedures:
+        term = ctx.vocab.lookup(proc.service)
+        if term is not None and term.kind == "service" and term.name in _SURGERIES:
+            done.append((proc.date.toordinal() if proc.date else 0, term.name))
+    return max(done)[1] if done else None
+
+
+@derived("splint.after_carpal_tunnel_release", "bool",
+         "The wrist splint is for the period after a carpal tunnel release: requested with the release, or "
+         "requested as post-operative when the operation it follows is a carpal tunnel release",
+         section="item")
+def _after_ctr(ctx: Context):
+    if ctx.resolved.kind != "service" or ctx.resolved.name != "wrist_splint":
+        return None
+    term = ctx.accompanied_term()
+    if term is not None and term.kind == "service":
+        return term.name == "carpal_tunnel_release"
+    findings = ctx.case.findings
+    if not (_POSTOP_WORDS.search(ctx.item.request) or findings.get("postoperative_period") is True):
+        return False
+    if _CTR_WORDS.search(ctx.item.request):
+        return True
+    latest = _latest_surgery(ctx)
+    if latest is not None:
+        return latest == "carpal_tunnel_release"
+    operation = findings.get("operation")
+    if operation not in (None, "upper_limb_surgery"):
+        return False
+    return findings.get("carpal_tunnel_signs") is True and findings.get("wrist_tendinitis") is not True
+
+
+# Knee immobiliser
+finding("acute_knee_injury", "bool",
+        "An acute knee injury that a short immobilisation rests is documented: an acute sprain or ligament "
+        "injury, patellar dislocation, fracture about the knee, or an acute tendon injury")

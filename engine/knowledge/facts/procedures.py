@@ -1,0 +1,190 @@
+"""Facts about a requested service: levels, visits, bundled components, and prior treatment."""
+
+from __future__ import annotations
+
+import re
+
+from engine.knowledge.facts import Context, derived, weeks_between
+
+_MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", "chemistry panel", "chemistry",
+                     "hepatic function panel", "hepatic panel", "liver function tests", "lft", "lfts",
+                     "renal function panel", "renal panel", "bun", "creatinine"}
+_MONITORED_CLASSES = {"nsaid", "opioid", "acetaminophen", "anticonvulsant", "antidepressant", "muscle_relaxant"}
+
+
+# Tests a lab request may name that are not medication monitoring: each needs its own stated reason.
+_OTHER_TESTS = {"hba1c", "hemoglobin a1c", "hgb a1c", "hgba1c", "a1c", "glycated hemoglobin", "glycosylated hemoglobin"}
+_TEST_ALIASES = {"complete blood count": "cbc", "comprehensive metabolic panel": "cmp", "basic metabolic panel": "bmp",
+                 "liver function test": "lft", "chem panel": "chemistry panel",
+                 **{name: "hba1c" for name in _OTHER_TESTS if name != "hba1c"}}
+_TEST_NAMES = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(t) for t in sorted(
+    _MONITORING_TESTS | _OTHER_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
+
+
+def _tests_named(ctx: Context) -> list[str]:
+    """Monitoring tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
+    if ctx.resolved.kind != "service" or ctx.resolved.name != "lab_panel":
+        return []
+    return [_TEST_ALIASES.get(m, m) for m in _TEST_NAMES.findall(ctx.item.request.lower())]
+
+
+def _service(ctx: Context) -> bool:
+    return ctx.resolved.kind == "service"
+
+
+@derived("request.levels", "number", "Spinal levels (motion segments) to be treated in one session",
+         section="item", controllable=True)
+def _levels(ctx: Context):
+    return float(ctx.resolved.levels_count) if ctx.resolved.levels_count is not None else None
+
+
+@derived("request.approach", "text", "Injection approach", values=("interlaminar", "transforaminal", "caudal"),
+         section="item")
+def _approach(ctx: Context):
+    return ctx.resolved.approach
+
+
+@derived("request.visits", "number", "Visits or sessions requested", section="item", controllable=True)
+def _visits(ctx: Context):
+    return ctx.resolved.visits if _service(ctx) else None
+
+
+@derived("request.weeks", "number", "Weeks the requested course or rental covers", unit="weeks", section="item",
+         controllable=True)
+def _weeks(ctx: Context):
+    return ctx.resolved.weeks
+
+
+@derived("request.unjustified_components", "number",
+         "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing)", section="item")
+def _unjustified(ctx: Context):
+    components = ctx.item.components or _tests_named(ctx)
+    if not components:
+        return None
+    justified = {_test_name(c) for c in ctx.item.justified_components}
+    monitored = any(set(classes) & _MONITORED_CLASSES and med.pattern != "intermittent"
+                    for med, classes, _ in ctx.current_drugs())
+    return float(sum(1 for c in map(_test_name, components)
+                     if c not in justified and not (monitored and c in _MONITORING_TESTS)))
+
+
+def _test_name(text: str) -> str:
+    """One test as written ("Hemoglobin A1c") by the name the test lists use ("hba1c")."""
+    name = " ".join(text.lower().split())
+    return _TEST_ALIASES.get(name, name)
+
+
+@derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
+         section="procedures")
+def _prior_count(ctx: Context):
+    return float(len(ctx.prior())) if _service(ctx) else None
+
+
+@derived("history.prior_count_past_year", "number",
+         "Earlier procedures of the requested service in the same region within the last 12 months",
+         section="procedures")
+def _prior_year(ctx: Context):
+    if not _service(ctx):
+        return None
+    return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= 365))
+
+
+def _last(ctx: Context, field: str):
+    prior = ctx.prior() if _service(ctx) else []
+    return getattr(prior[-1], field) if prior else None
+
+
+@derived("history.last_relief_percent", "number", "Percent pain relief after the most recent prior procedure",
+         unit="%", section="procedures")
+def _relief(ctx: Context):
+    return _last(ctx, "relief_percent")
+
+
+@derived("history.last_relief_weeks", "number", "How many weeks that relief lasted", unit="weeks",
+         section="procedures")
+def _relief_weeks(ctx: Context):
+    return _last(ctx, "relief_weeks")
+
+
+@derived("history.last_medication_reduced", "bool", "Medication use fell after the most recent prior procedure",
+         section="procedures")
+def _med_reduced(ctx: Context):
+    return _last(ctx, "medication_reduced")
+
+
+@derived("history.last_function_improved", "bool",
+         "Objective functional improvement after the most recent prior procedure or course", section="procedures")
+def _func(ctx: Context):
+    return _last(ctx, "function_improved")
+
+
+@derived("history.prior_visits", "number", "Visits of the requested therapy already completed for this injury",
+         section="procedures")
+def _prior_visits(ctx: Context):
+    if not _service(ctx):
+        return None
+    return float(sum(p.visits or 0 for p in ctx.prior()))
+
+
+@derived("history.total_visits", "number", "Visits already completed plus the visits requested", section="procedures",
+         controllable=True)
+def _total_visits(ctx: Context):
+    if not _service(ctx) or ctx.resolved.visits is None:
+        return None
+    return float(sum(p.visits or 0 for p in ctx.prior())) + ctx.resolved.visits
+
+
+@derived("imaging.prior_study", "bool", "A study of the same kind and region was done before", section="studies")
+def _prior_study(ctx: Context):
+    kind = _study_kind(ctx)
+    if kind is None:
+        return None
+    return any(s.kind in kind and (ctx.resolved.region is None or s.region == ctx.resolved.region)
+               for s in ctx.case.studies)
+
+
+@derived("imaging.weeks_since_prior_study", "number", "Weeks since the last study of the same kind and region",
+         unit="weeks", section="studies")
+def _since_study(ctx: Context):
+    kind = _study_kind(ctx)
+    if kind is None:
+        return None
+    dates = [s.date for s in ctx.case.studies
+             if s.kind in kind and s.date and (ctx.resolved.region is None or s.region == ctx.resolved.region)]
+    return weeks_between(max(dates), ctx.request_date) if dates else None
+
+
+_STUDY_KINDS = {"mri": ("mri",), "ct": ("ct",), "xray": ("xray",), "emg_ncs": ("emg", "ncs", "emg_ncs"),
+                "bone_scan": ("bone_scan",)}
+
+
+def _study_kind(ctx: Context):
+    return _STUDY_KINDS.get(ctx.resolved.name) if _service(ctx) else None
+
+
+@derived("request.region", "text", "Body region of the requested service",
+         values=("cervical", "thoracic", "lumbar", "sacral", "shoulder", "elbow", "wrist", "hand", "hip", "knee",
+                 "ankle", "foot", "head", "whole_body", "other"), section="item")
+def _region(ctx: Context):
+    return ctx.resolved.region
+
+
+_EDX_KINDS = ("emg", "ncs", "emg_ncs")
+_ROOT_PREFIX = {"lumbar": ("L", "S"), "sacral": ("L", "S"), "cervical": ("C",), "thoracic": ("T",)}
+
+
+@derived("spine.electrodiagnostic_nerve_dysfunction", "bool",
+         "An electrodiagnostic study (EMG/NCS) shows nerve-root dysfunction in the spinal region of the request "
+         "(physiological evidence of nerve dysfunction)", section="studies")
+def _edx_dysfunction(ctx: Context):
+    region = ctx.resolved.region if _service(ctx) else None
+    prefixes = _ROOT_PREFIX.get(region or "")
+    studies = [s for s in ctx.case.studies if s.kind in _EDX_KINDS
+               and (region is None or s.region == region
+                    or (prefixes and any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels)))]
+    if not studies:
+        return None
+    if any(s.nerve_root_levels and (not prefixes or any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels))
+           for s in studies):
+        return True
+    return False if any(s.significant_pathology is False for s in studies) else None

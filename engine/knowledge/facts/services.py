@@ -1,0 +1,257 @@
+"""Facts for physical medicine, devices, procedures, programmes and diagnostics.
+
+Visit allowances per diagnosis, the statutory per-injury visit count, device rental versus
+purchase, earlier blocks and device trials, and what the request text says about NCS, limbs,
+days and hours. Each is derived once here so rules only compare numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+from engine.knowledge.facts import Context, derived, finding
+
+# Case-level findings (finding.<name>)
+finding("therapy_diagnosis", "text",
+        "Diagnosis the therapy treats, as the visit guidance groups it",
+        values=("myalgia", "radiculitis", "crps", "arthritis", "postsurgical"))
+finding("reduced_weight_bearing_needed", "bool",
+        "Reduced weight bearing is needed for exercise (e.g. extreme obesity, weight-bearing intolerance)")
+finding("employer_authorized_additional_visits", "bool",
+        "The employer authorized in writing therapy visits beyond the 24-visit statutory cap")
+finding("active_rehabilitation", "bool",
+        "The treatment is an adjunct to an active programme (exercise, home exercise, functional restoration)")
+finding("medication_reduced_or_not_tolerated", "bool", "Pain medication is being reduced or is not tolerated")
+finding("failed_back_surgery_syndrome", "bool",
+        "Failed back surgery syndrome: persistent pain after back surgery, not a candidate for more surgery")
+finding("crps", "bool", "Complex regional pain syndrome (CRPS/RSD) is diagnosed")
+finding("psychological_clearance", "bool",
+        "A psychological evaluation before the procedure found realistic expectations and cleared the patient")
+finding("baseline_functional_testing", "bool",
+        "A thorough evaluation with baseline functional testing was done, so gains can be measured")
+finding("significant_functional_loss", "bool", "Significant loss of the ability to function independently")
+finding("not_surgical_candidate", "bool", "The patient is not a candidate for surgery or surgery is not warranted")
+finding("motivated_to_change", "bool",
+        "The patient is motivated to change and willing to forgo secondary gains (including disability payments)")
+finding("negative_predictors_addressed", "bool", "Negative predictors of success have been addressed")
+finding("no_other_options", "bool",
+        "Previous treatments failed and no other option is likely to bring significant clinical improvement")
+finding("job_demands_exceed_capacity", "bool",
+        "Functional limitations keep the worker from safely meeting the demands of the current job")
+finding("therapy_plateau", "bool", "An adequate trial of therapy improved function and then plateaued")
+finding("return_to_work_goal", "bool", "A defined return-to-work goal is agreed by employer and employee")
+finding("homebound", "bool", "The patient is homebound")
+finding("home_medical_care_needed", "bool",
+        "Medical care is needed at home (not only homemaker services or personal care such as bathing)")
+finding("severe_knee_osteoarthritis", "bool",
+        "Symptomatic severe osteoarthritis of the knee is documented (exam and imaging)")
+finding("peripheral_neuropathy_suspected", "bool",
+        "A peripheral neuropathy or nerve entrapment is suspected (not only radiculopathy)")
+finding("spinal_instability", "bool",
+        "Compression fracture, spondylolisthesis or documented spinal instability (or after spinal fusion)")
+finding("implant_or_program_planned", "bool",
+        "A spinal cord stimulator, intrathecal pump or functional restoration programme is planned")
+finding("delayed_recovery_risk", "bool",
+        "Risk factors for delayed recovery (e.g. fear-avoidance beliefs) are documented")
+
+ALLOWED_VISITS = {"myalgia": 10, "radiculitis": 10, "crps": 24, "arthritis": 9}
+_NCS = re.compile(r"\b(ncs|ncv|nerve conduction)", re.I)
+_LOWER = re.compile(r"lower extremit|lower limb|\bles?\b|\bble\b|\blegs?\b|\blle\b|\brle\b", re.I)
+_UPPER = re.compile(r"upper extremit|upper limb|\bues?\b|\bbue\b|\barms?\b|\blue\b|\brue\b", re.I)
+_DAYS = re.compile(r"\b(\d{1,3})\s*[- ]?(day|week|wk|month|mo)s?\b", re.I)
+_HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs?)\s*(?:a|per|/)\s*w(?:ee)?k\b", re.I)
+_DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}
+
+
+def _is_service(ctx: Context) -> bool:
+    return ctx.resolved.kind == "service"
+
+
+@derived("therapy.allowed_visits", "number",
+         "Visits the guideline allows for the diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9); "
+         "from finding.therapy_diagnosis, else read from the case's listed diagnoses (other listed "
+         "diagnoses: the general myalgia guidance)",
+         section="findings.therapy_diagnosis")
+def _allowed(ctx: Context):
+    stated = ctx.case.findings.get("therapy_diagnosis")
+    if stated == "postsurgical":  # past the postsurgical period: the listed diagnoses decide
+        stated = None
+    return ALLOWED_VISITS.get(str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses))
+
+
+_DIAGNOSIS_WORDS = (  # most generous group first: a case with CRPS and a strain is a CRPS case
+    ("crps", ("crps", "complex regional", "reflex sympathetic", "rsd")),
+    ("radiculitis", ("radicul", "neuritis", "neuralgia", "sciatica")),
+    ("arthritis", ("arthritis", "arthrosis", "degenerative joint")),
+    ("myalgia", ("myalgia", "myositis", "sprain", "strain")),
+)
+
+
+def _diagnosis_group(diagnoses: list[str]):
+    """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated.
+
+    A listed musculoskeletal diagnosis that names none of the groups ("lumbar disc protrusion",
+    "low back pain", "shoulder impingement") gets the general myalgia/myositis guidance (9-10 visits),
+    as the guideline's "unspecified" categories are applied in review; only a case listing no
+    diagnosis at all leaves the allowance undocumented.
+    """
+    text = " ".join(diagnoses).lower()
+    for group, words in _DIAGNOSIS_WORDS:
+        if any(word in text for word in words):
+            return group
+    return "myalgia" if text.strip() else None
+
+
+@derived("therapy.visits_beyond_allowance", "number",
+         "Visits already done plus those requested, minus the visits allowed for the diagnosis",
+         section="procedures", controllable=True)
+def _beyond(ctx: Context):
+    allowed = _allowed(ctx)
+    if allowed is None or not _is_service(ctx) or ctx.resolved.visits is None:
+        return None
+    done = sum(p.visits or 0 for p in ctx.prior())
+    return float(done + ctx.resolved.visits - allowed)
+
+
+@derived("therapy.injury_visits", "number",
+         "Visits of this therapy for the injury (all body regions) already done plus those requested",
+         section="procedures", controllable=True)
+def _injury_visits(ctx: Context):
+    if not _is_service(ctx) or ctx.resolved.visits is None:
+        return None
+    done = 0
+    # post-op PT judged here (after the postsurgical period) counts the injury's physical therapy;
+    # visits in the postsurgical period are outside the cap
+    name = "physical_therapy" if ctx.resolved.name == "postop_physical_therapy" else ctx.resolved.name
+    for proc in ctx.case.procedures:
+        term = ctx.vocab.lookup(proc.service)
+        if term is not None and term.name == name:
+            done += proc.visits or 0
+    return float(done + ctx.resolved.visits)
+
+
+@derived("case.injury_on_or_after_2004", "bool", "The injury happened on or after 1 January 2004")
+def _after_2004(ctx: Context):
+    return None if ctx.case.injury_date is None else ctx.case.injury_date >= dt.date(2004, 1, 1)
+
+
+@derived("request.frequency_per_week", "number", "Visits a week requested", section="item", controllable=True)
+def _frequency(ctx: Context):
+    return ctx.resolved.frequency_per_week
+
+
+@derived("request.injections", "number", "Injections requested in one session", section="item", controllable=True)
+def _injections(ctx: Context):
+    if not _is_service(ctx):
+        return None
+    return ctx.resolved.quantity if ctx.resolved.quantity is not None else ctx.resolved.visits
+
+
+@derived("request.device_mode", "text", "Whether a device is requested as a rental/trial, purchase or supplies",
+         values=("rental", "trial", "purchase", "supplies", "permanent"), section="item")
+def _mode(ctx: Context):
+    text = ctx.item.request.lower()
+    for word, mode in (("purchase", "purchase"), ("buy", "purchase"), ("suppl", "supplies"), ("electrode", "supplies"),
+                       ("batter", "supplies"), ("pads", "supplies"), ("permanent", "permanent"),
+                       ("implant", "permanent"), ("trial", "trial"), ("rent", "rental")):
+        if word in text:
+            return mode
+    return None
+
+
+@derived("request.device_days", "number", "Days of device use requested (rental length)", unit="days",
+         section="item", controllable=True)
+def _device_days(ctx: Context):
+    return requested_days(ctx)
+
+
+def requested_days(ctx: Context) -> Optional[float]:
+    """Days the request asks for: the item's days_supply, else "x 21 days" / "2 weeks" in its text."""
+    if ctx.item.days_supply is not None:
+        return ctx.item.days_supply
+    match = _DAYS.search(ctx.item.request)
+    if not match:
+        return None
+    return float(int(match.group(1)) * _DAY_FACTOR[match.group(2).lower()])
+
+
+@derived("request.hours_per_week", "number", "Hours a week of home health care requested", unit="hours",
+         section="item", controllable=True)
+def _hours(ctx: Context):
+    match = _HOURS.search(ctx.item.request)
+    return float(match.group(1)) if match else None
+
+
+@derived("request.includes_ncs", "bool", "The electrodiagnostic request includes nerve conduction studies",
+         section="item")
+def _includes_ncs(ctx: Context):
+    if ctx.resolved.name != "emg_ncs":
+        return None
+    return bool(_NCS.search(ctx.item.request))
+
+
+@derived("request.limb", "text", "Limbs an electrodiagnostic study covers", values=("upper", "lower"), section="item")
+def _limb(ctx: Context):
+    text = ctx.item.request
+    if _LOWER.search(text):
+        return "lower"
+    if _UPPER.search(text):
+        return "upper"
+    return {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}.get(ctx.resolved.region or "")
+
+
+@derived("request.esi_same_session", "bool", "An epidural steroid injection is requested in the same request",
+         section="item")
+def _esi_together(ctx: Context):
+    return any(term is not None and term.name == "epidural_steroid_injection" for _, term in ctx.other_items())
+
+
+def _last_of(ctx: Context, service: str):
+    """The most recent prior procedure of another service (same region when both are known)."""
+    found = ctx.prior_of(service)
+    return found[-1] if found else None
+
+
+@derived("history.mbb_relief_percent", "number", "Percent relief after the last diagnostic medial branch block",
+         unit="%", section="procedures")
+def _mbb_relief(ctx: Context):
+    last = _last_of(ctx, "medial_branch_block")
+    return last.relief_percent if last else None
+
+
+@derived("history.tens_trial_failed", "bool", "A TENS trial was done and did not improve function",
+         section="procedures")
+def _tens_failed(ctx: Context):
+    last = _last_of(ctx, "tens")
+    if last is None or last.function_improved is None:
+        return None
+    return not last.function_improved
+
+
+@derived("history.steroid_injection_done", "bool",
+         "A corticosteroid injection of the same joint was done before", section="procedures")
+def _steroid_done(ctx: Context):
+    return _last_of(ctx, "corticosteroid_joint_injection") is not None
+
+
+@derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
+         unit="weeks", section="procedures")
+def _since_last(ctx: Context):
+    prior = ctx.prior() if _is_service(ctx) else []
+    dates = [p.date for p in prior if p.date]
+    return round((ctx.request_date - max(dates)).days / 7, 1) if dates else None
+
+
+@derived("spine.radiculopathy_obvious", "bool",
+         "Radiculopathy is already clinically obvious: objective nerve-root signs on exam that imaging or "
+         "electrodiagnostics confirm", section="studies")
+def _obvious(ctx: Context):
+    exam = ctx.case.exam
+    compromised = bool(exam.sensory_loss or exam.motor_deficit or exam.reflex_loss)
+    if not compromised:
+        return False if (exam.date or exam.documented_in or exam.straight_leg_raise) else None
+    exam_levels = {f.level for f in (*exam.sensory_loss, *exam.motor_deficit, *exam.reflex_loss)}
+    study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
+    return bool(study_levels) and (None in exam_levels or bool(exam_levels & study_levels))

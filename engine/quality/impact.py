@@ -1,0 +1,188 @@
+"""Impact analysis of a rule change: evaluate every case with the rules at a git revision and as
+they are now, and list what changed (rule criteria and thresholds; item outcomes and unmet lists).
+
+Both packs run in one process: compiled rulesets are registered as `<rule id>@<content hash>`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+from pydantic import BaseModel
+
+from engine.knowledge.case_files import load_cases
+from engine.knowledge.conditions import describe, leaves, show_value
+from engine.errors import EngineError, EngineFault
+from engine.knowledge.pack import DEFAULT_RULES, RulePack, load_pack
+from engine.intake.cases import case_files
+from engine.knowledge.rules import Rule
+
+RULE_FIELDS = ("tier", "citation", "effective", "applies_to", "when", "supersedes")
+
+
+class RuleChange(BaseModel):
+    rule: str
+    criterion: str = "-"
+    kind: str  # added / removed / changed
+    detail: str
+
+
+class ItemChange(BaseModel):
+    case: str
+    name: str
+    item: str
+    before: str
+    after: str
+    unmet_before: list[str]
+    unmet_after: list[str]
+
+    @property
+    def flipped(self) -> bool:
+        return self.before != self.after
+
+
+class ImpactReport(BaseModel):
+    rev: str
+    rules: list[RuleChange]
+    items: list[ItemChange]
+    evaluated: int
+
+    @property
+    def flips(self) -> int:
+        return sum(i.flipped for i in self.items)
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineError(f"cannot run git: {exc}") from None
+    if proc.returncode != 0:
+        first = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[0]
+        raise EngineError(f"git {' '.join(args[:2])}: {first}")
+    return proc.stdout
+
+
+def pack_at(rev: str, rules_dir: Path, into: Path) -> RulePack:
+    """Load the rule pack as it was at git revision `rev` (extracted with `git archive` into `into`)."""
+    rules_dir = rules_dir.resolve()
+    top = Path(_git(["rev-parse", "--show-toplevel"], rules_dir).decode().strip())
+    rel = rules_dir.relative_to(top.resolve()).as_posix()
+    data = _git(["archive", "--format=tar", rev, "--", rel], top)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return load_pack(into / rel)
+
+
+def _show(value: object) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def rule_changes(old: RulePack, new: RulePack) -> list[RuleChange]:
+    """Rules and criteria added, removed or changed, with each changed threshold spelled out."""
+    out: list[RuleChange] = []
+    for rid in sorted(set(old.by_id) | set(new.by_id)):
+        if rid not in new.by_id:
+            out.append(RuleChange(rule=rid, kind="removed", detail="rule removed"))
+        elif rid not in old.by_id:
+            out.append(RuleChange(rule=rid, kind="added", detail="rule added"))
+        else:
+            out += _compare_rule(old.by_id[rid].rule, new.by_id[rid].rule)
+    return out
+
+
+def _compare_rule(a: Rule, b: Rule) -> list[RuleChange]:
+    out = []
+    for name in RULE_FIELDS:
+        va, vb = getattr(a, name), getattr(b, name)
+        if va != vb:
+            show = (lambda v: describe(v) if v is not None else "none") if name == "when" else \
+                (lambda v: _show(v.model_dump(mode="json", by_alias=True) if hasattr(v, "model_dump") else v))
+            out.append(RuleChange(rule=a.id, kind="changed", detail=f"{name}: {show(va)} -> {show(vb)}"))
+    old_c, new_c = {c.id: c for c in a.criteria}, {c.id: c for c in b.criteria}
+    for cid in [*old_c, *(c for c in new_c if c not in old_c)]:
+        if cid not in new_c:
+            out.append(RuleChange(rule=a.id, criterion=cid, kind="removed", detail=describe(old_c[cid].condition)))
+        elif cid not in old_c:
+            out.append(RuleChange(rule=a.id, criterion=cid, kind="added", detail=describe(new_c[cid].condition)))
+        elif old_c[cid].condition != new_c[cid].condition:
+            out.append(RuleChange(rule=a.id, criterion=cid, kind="changed",
+                                  detail=_condition_detail(old_c[cid].condition, new_c[cid].condition)))
+    return out
+
+
+def _value(value: object) -> str:
+    return "[" + ", ".join(map(show_value, value)) + "]" if isinstance(value, list) else show_value(value)
+
+
+def _condition_detail(old, new) -> str:
+    """'a -> b', plus 'threshold fact op: x -> y' where leaves line up and only a value moved."""
+    text = f"{describe(old)} -> {describe(new)}"
+    la, lb = leaves(old), leaves(new)
+    if len(la) == len(lb):
+        moved = [f"{x.fact} {x.op}: {_value(x.value)} -> {_value(y.value)}"
+                 for x, y in zip(la, lb) if (x.fact, x.op) == (y.fact, y.op) and x.value != y.value]
+        if moved:
+            text += " (threshold " + "; ".join(moved) + ")"
+    return text
+
+
+def _decide(loaded, pack: RulePack) -> tuple[dict[str, tuple[str, list[str]]], Optional[str]]:
+    from engine.decide.evaluate import evaluate
+
+    try:
+        decision = evaluate(loaded.case, pack, loaded.doc, loaded.name)
+    except (EngineError, EngineFault) as exc:
+        return {}, f"error: {exc}"
+    return {i.id: (i.outcome, list(i.unmet)) for i in decision.items}, None
+
+
+def item_changes(paths: Iterable[str | Path], old: RulePack, new: RulePack) -> tuple[list[ItemChange], int]:
+    """Every item whose outcome or unmet criteria differ between the two packs; and how many were run."""
+    changes: list[ItemChange] = []
+    count = 0
+    for path in case_files(paths):
+        for loaded in load_cases(path):
+            before, err_a = _decide(loaded, old)
+            after, err_b = _decide(loaded, new)
+            ids = list(after or before) or ["-"]
+            for item in ids:
+                count += 1
+                oa, ua = before.get(item, (err_a or "absent", []))
+                ob, ub = after.get(item, (err_b or "absent", []))
+                if oa != ob or ua != ub:
+                    changes.append(ItemChange(case=str(path), name=loaded.name, item=item, before=oa, after=ob,
+                                              unmet_before=ua, unmet_after=ub))
+    return changes, count
+
+
+def impact(rev: str = "HEAD", rules_dir: Optional[Path] = None, paths: Iterable[str | Path] = ("cases",)) -> ImpactReport:
+    """Compare the rule pack at `rev` with the working tree over every case under `paths`."""
+    rules_dir = Path(rules_dir) if rules_dir else DEFAULT_RULES
+    new = load_pack(rules_dir)
+    with tempfile.TemporaryDirectory(prefix="ur-diff-") as tmp:
+        old = pack_at(rev, rules_dir, Path(tmp))
+        items, count = item_changes(paths, old, new)
+    return ImpactReport(rev=rev, rules=rule_changes(old, new), items=items, evaluated=count)
+
+
+def render(report: ImpactReport) -> str:
+    lines = [f"rule changes since {report.rev}: {len(report.rules) or 'none'}"]
+    for ch in report.rules:
+        where = ch.rule + (f".{ch.criterion}" if ch.criterion != "-" else "")
+        lines.append(f"  {ch.kind.upper():8} {where}: {ch.detail}")
+    lines.append(f"items changed: {len(report.items)} of {report.evaluated} evaluated")
+    for it in report.items:
+        plus = sorted(set(it.unmet_after) - set(it.unmet_before))
+        minus = sorted(set(it.unmet_before) - set(it.unmet_after))
+        unmet = "".join([f" +{u}" for u in plus] + [f" -{u}" for u in minus])
+        lines.append(f"  {'FLIP' if it.flipped else 'UNMET':5} {it.case}::{it.name}::{it.item}: "
+                     f"{it.before} -> {it.after}" + (f" (unmet{unmet})" if unmet else ""))
+    lines.append(f"{report.flips} outcome flips")
+    return "\n".join(lines)

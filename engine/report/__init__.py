@@ -1,0 +1,2 @@
+"""Stage 5, reports: explanations, the check report, the rule and fact catalogs, in text, markdown,
+HTML and JSON."""

@@ -1,0 +1,84 @@
+"""The rule catalog: one summary row per rule (what it covers, which edition, in force when, cited
+where, and how much of it was checked against guideline text), for `ur rules` and auditors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.knowledge.pack import RulePack
+from engine.knowledge.rules import TIER_ORDER, VERIFIED_LEVELS, Rule
+
+
+class RuleSummary(BaseModel):
+    """One rule as a catalog row; `verified` counts criteria tagged reg, gl or imr."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    topic: str
+    tier: str
+    guideline: str
+    edition: str
+    effective_from: str
+    effective_until: Optional[str]
+    citation: str
+    applies_to: list[str]
+    criteria: int
+    verified: int
+    unverified: int
+    verification: dict[str, int]
+    path: str
+
+
+def summarize(rule: Rule, path: str = "") -> RuleSummary:
+    """Catalog row for one rule."""
+    levels = Counter(c.verified for c in rule.criteria)
+    verified = sum(n for level, n in levels.items() if level in VERIFIED_LEVELS)
+    target = rule.applies_to
+    applies = [*target.drugs, *(f"class:{c}" for c in target.classes), *target.services,
+               *(f"category:{c}" for c in target.categories)]
+    until = rule.effective.until
+    return RuleSummary(
+        id=rule.id, title=rule.title, topic=rule.topic, tier=rule.tier, guideline=rule.citation.guideline,
+        edition=rule.citation.edition, effective_from=rule.effective.from_.isoformat(),
+        effective_until=until.isoformat() if until else None, citation=str(rule.citation), applies_to=applies,
+        criteria=len(rule.criteria), verified=verified, unverified=len(rule.criteria) - verified,
+        verification=dict(sorted(levels.items())), path=path,
+    )
+
+
+def catalog(pack: RulePack, topic: Optional[str] = None, tier: Optional[str] = None) -> list[RuleSummary]:
+    """Every rule of the pack (optionally one topic or tier), by tier then id."""
+    rows = [summarize(r.rule, _relative(r.path, pack.root)) for r in pack.rules
+            if (topic is None or r.rule.topic == topic) and (tier is None or r.rule.tier == tier)]
+    return sorted(rows, key=lambda s: (TIER_ORDER[s.tier], s.id))
+
+
+def render_text(rows: list[RuleSummary]) -> str:
+    """A readable listing: one block per rule, then totals."""
+    lines = []
+    for row in rows:
+        until = row.effective_until or "open"
+        lines.append(f"{row.id}  [{row.tier}] {row.title}")
+        lines.append(f"    topic: {row.topic}; edition: {row.guideline} {row.edition}; "
+                     f"in force {row.effective_from} to {until}")
+        lines.append(f"    cites: {row.citation}")
+        levels = ", ".join(f"{k} {v}" for k, v in row.verification.items())
+        lines.append(f"    criteria: {row.criteria} ({row.verified} verified, {row.unverified} not: {levels})")
+    total = sum(r.criteria for r in rows)
+    verified = sum(r.verified for r in rows)
+    lines.append(f"{len(rows)} rules, {total} criteria, {verified} verified against guideline, IMR or "
+                 f"regulation text (reg/gl/imr), {total - verified} not (sec/unverified)")
+    return "\n".join(lines) + "\n"
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return path
