@@ -46,6 +46,7 @@ class ItemAdvice(Record):
     request: str
     name: str
     outcome: str
+    summary: str = ""
     accompanies: Optional[str] = None
     assumptions: list[str] = []
     lines: list[Line] = []
@@ -95,7 +96,8 @@ def _item(case: Case, pack: RulePack, decision: CaseDecision, item: ItemDecision
     alternatives = [alt for rule in item.rules if rule.applicable and not rule.superseded_by and not rule.satisfied
                     for alt in rule.alternatives]
     return ItemAdvice(
-        id=item.id, request=item.request, name=item.name, outcome=item.outcome, accompanies=item.accompanies,
+        id=item.id, request=item.request, name=item.name, outcome=item.outcome, summary=item.summary,
+        accompanies=item.accompanies,
         assumptions=item.assumptions, lines=lines, changes=changes,
         plan_outcome=planned.outcome if item.outcome == "upheld" else item.outcome,
         plan_blocking=planned.unmet if item.outcome == "upheld" else [], alternatives=alternatives,

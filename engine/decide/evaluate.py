@@ -161,6 +161,10 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
         why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")
         if res.kind == "drug" and pack.vocab.drugs[res.name].history_only:
             why += "; the vocabulary lists it for medication history (e.g. GI-risk checks), not as a pain treatment"
+        if res.kind == "service" and pack.vocab.services[res.name].no_rule:
+            why += f"; {pack.vocab.services[res.name].no_rule}"
+        if res.ambiguous:
+            why = f"not read as one treatment: {res.ambiguous}"
         unmet: list[str] = []
     else:
         unmet = [f"{r.id}.{c.id}" for r in deciding for c in r.criteria if c.counts_against]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from engine.intake.cases import Item
 from engine.errors import EngineError, Location
-from engine.intake.vocabulary import Term, Vocabulary
+from engine.intake.vocabulary import Reading, Term, Vocabulary
 
 _SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
@@ -85,13 +85,23 @@ class ResolvedItem:
     weeks: Optional[float] = None
     accompanies: Optional[str] = None
     assumptions: tuple[str, ...] = ()
+    ambiguous: Optional[str] = None   # why the request's wording was not read as one treatment
 
 
 def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -> ResolvedItem:
-    """Combine explicit fields with what the request text says; explicit fields win."""
-    term = _term(item, vocab, where)
+    """Combine explicit fields with what the request text says; explicit fields win.
+
+    A request whose only name is an ambiguous word the phrase does not settle ("chair", "CPM x 10")
+    is kept as an item of no known kind that names its candidates: no rule is applied to a guess."""
+    reading = _reading(item, vocab, where)
+    if reading.term is None and reading.word is not None:
+        why = (f"'{reading.word}' could mean {' or '.join(reading.candidates)}; the request does not say"
+               " which: write the treatment in full, or set name:")
+        return ResolvedItem(id=item_id, request=item.request, kind="other", name=item.request,
+                            accompanies=item.accompanies, assumptions=(why,), ambiguous=why)
+    term = reading.term
     text = item.request
-    notes: list[str] = []
+    notes: list[str] = [reading.note] if reading.note else []
     quantity = item.quantity if item.quantity is not None else _number(_QTY, text)
     strength = item.strength or _first(_STRENGTH, text)
     if strength is None and term is not None and term.kind == "drug":
@@ -131,15 +141,23 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     )
 
 
-def _term(item: Item, vocab: Vocabulary, where: Location) -> Optional[Term]:
+def _reading(item: Item, vocab: Vocabulary, where: Location) -> Reading:
     if item.kind == "other":
-        return None
+        return Reading()
     if item.name:
         term = vocab.resolve(item.name)
         if term is None:
+            amb = vocab.ambiguity_of(item.name)
+            if amb is not None:
+                options = ", ".join(m.name for m in amb.meanings)
+                raise EngineError(f"'{item.name}' could mean several treatments: name one of {options}", _at(where, "name"))
             raise EngineError(f"unknown drug or service '{item.name}'{vocab.suggestion(item.name)}", _at(where, "name"))
+        reading = Reading(term=term)
     else:
-        term = vocab.find(item.request)
+        reading = vocab.read(item.request)
+        if reading.term is None and reading.word is not None:
+            return reading
+        term = reading.term
         joined = vocab.joined_names(item.request) if term is not None else None
         if joined is not None:
             raise EngineError(
@@ -156,7 +174,7 @@ def _term(item: Item, vocab: Vocabulary, where: Location) -> Optional[Term]:
             )
     if item.kind and item.kind != term.kind:
         raise EngineError(f"'{term.name}' is a {term.kind}, not a {item.kind}", _at(where, "kind"))
-    return term
+    return reading
 
 
 def _at(where: Location, field: str) -> Location:

@@ -6,12 +6,13 @@ Data lives in `rules/vocabulary/*.yaml`; this module validates it and answers lo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from engine.errors import EngineError
+from engine.errors import EngineError, Location
 from engine.intake.sources import read_document, suggest, validate
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_/+-]*$")]
@@ -34,6 +35,17 @@ class Drug(Model):
     note: Optional[StrictStr] = None
 
 
+class DmeProfile(Model):
+    """How an item stands against the four parts of the durable medical equipment definition ODG
+    applies (Medicare's): data for the general DME rule, with the source of the classification."""
+
+    repeated_use: bool            # withstands repeated use (could be rented and used by successive patients)
+    primarily_medical: bool       # primarily and customarily serves a medical purpose
+    useful_without_injury: bool   # generally useful to a person without an illness or injury
+    home_use: bool                # appropriate for use in the patient's home
+    source: StrictStr
+
+
 class Service(Model):
     """A procedure, test, visit, therapy, device or program."""
 
@@ -45,11 +57,42 @@ class Service(Model):
     ]
     region: Optional[StrictStr] = None
     note: Optional[StrictStr] = None
+    dme: Optional[DmeProfile] = None
+    no_rule: Optional[StrictStr] = None   # why no encoded guideline covers it (said with `no applicable rule`)
+
+
+class Meaning(Model):
+    """One thing an ambiguous word can mean, and the words of the request that select it."""
+
+    name: Name                        # the drug or service entry meant
+    says: StrictStr                   # how the meaning is named to the user
+    context: list[StrictStr] = []     # words elsewhere in the same request that select this meaning
+
+
+class Ambiguity(Model):
+    """A word that means different treatments ("CPM", "chair", "program"): read by the whole request
+    phrase, reported when the phrase does not settle it."""
+
+    words: Annotated[list[StrictStr], Field(min_length=1)]
+    meanings: Annotated[list[Meaning], Field(min_length=2)]
+    default: Optional[Name] = None    # the usual meaning, assumed (and said) when no context word decides
+
+
+class Qualified(Model):
+    """A name read together with another word of the request means another entry
+    ("epidural ... lysis of adhesions" is adhesiolysis, not an epidural steroid injection)."""
+
+    name: Name                        # the entry the request's name resolves to on its own
+    with_words: Annotated[list[StrictStr], Field(min_length=1, alias="with")]
+    means: Name                       # the entry it means with one of those words
+    says: StrictStr
 
 
 class VocabularyFile(Model):
     drugs: list[Drug] = []
     services: list[Service] = []
+    ambiguous: list[Ambiguity] = []
+    qualified: list[Qualified] = []
 
 
 class Term(BaseModel):
@@ -63,10 +106,22 @@ class Term(BaseModel):
     category: Optional[str] = None
 
 
-class Vocabulary:
-    """All known names; `find` scans request text, `resolve` checks one name."""
+@dataclass(frozen=True)
+class Reading:
+    """What a request text names: a term, or the candidates of an ambiguous word; with a note saying
+    how the phrase was read when that was not a plain name."""
 
-    def __init__(self, drugs: list[Drug], services: list[Service]):
+    term: Optional[Term] = None
+    note: Optional[str] = None
+    word: Optional[str] = None               # the ambiguous word, when the phrase did not settle it
+    candidates: tuple[str, ...] = ()         # "says (name)" of each meaning left open
+
+
+class Vocabulary:
+    """All known names; `find`/`read` scan request text, `resolve` checks one name."""
+
+    def __init__(self, drugs: list[Drug], services: list[Service],
+                 ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = ()):
         self.drugs = {d.name: d for d in drugs}
         self.services = {s.name: s for s in services}
         self.index: dict[str, Term] = {}
@@ -78,33 +133,87 @@ class Vocabulary:
             term = Term(kind="service", name=s.name, category=s.category)
             for word in [s.name, s.name.replace("_", " "), *s.synonyms]:
                 self.index[normalise(word)] = term
+        self.ambiguous = {normalise(w): a for a in ambiguous for w in a.words}
+        self.qualified: dict[str, list[Qualified]] = {}
+        for q in qualified:
+            self.qualified.setdefault(q.name, []).append(q)
         self._pattern = re.compile(
             r"(?<![a-z0-9])("
-            + "|".join(re.escape(k) for k in sorted(self.index, key=len, reverse=True))
+            + "|".join(re.escape(k) for k in sorted([*self.index, *self.ambiguous], key=len, reverse=True))
             + r")(?![a-z0-9])"
         )
 
     def resolve(self, name: str) -> Optional[Term]:
         return self.index.get(normalise(name))
 
-    def find(self, text: str) -> Optional[Term]:
-        """The first known name in free text ("Retro Norco 10/325mg #90" -> hydrocodone...).
+    def term_of(self, name: str) -> Term:
+        """The term of an entry by its canonical name (a meaning or qualified reading)."""
+        if name in self.drugs:
+            return Term(kind="drug", name=name, classes=tuple(self.drugs[name].classes))
+        return Term(kind="service", name=name, category=self.services[name].category)
 
-        A drug named with an injection route elsewhere in the text ("Toradol 60mg IM") is read as
-        its injectable entry ("Toradol IM") when the vocabulary has one, and one named with a patch
-        ("buprenorphine 10mcg/hr patch") as its patch entry ("buprenorphine patch")."""
+    def find(self, text: str) -> Optional[Term]:
+        """The term free text names ("Retro Norco 10/325mg #90" -> hydrocodone...), or None when
+        it names nothing known or only a word whose meaning it leaves open (see `read`)."""
+        return self.read(text).term
+
+    def read(self, text: str) -> Reading:
+        """Read a request by its whole phrase: the first known name, then
+
+        - an ambiguous word ("CPM") takes the meaning whose context words the phrase contains
+          ("CPM program" is a chronic pain management programme, "CPM rental, knee" the machine);
+          with none or several, its default if it has one (said in the note), else the candidates;
+        - a name read with a qualifying word means another entry ("epidural lysis of adhesions");
+        - a drug named with an injection route elsewhere in the text ("Toradol 60mg IM") is read as
+          its injectable entry ("Toradol IM") when the vocabulary has one, and one named with a patch
+          ("buprenorphine 10mcg/hr patch") as its patch entry ("buprenorphine patch")."""
         lowered = normalise(text)
         match = self._pattern.search(lowered)
         if not match:
-            return None
-        term = self.index[match.group(1)]
+            return Reading()
+        key = match.group(1)
+        note = None
+        if key in self.ambiguous:
+            rest = lowered[:match.start()] + " " + lowered[match.end():]
+            reading = self._meaning(self.ambiguous[key], key, rest)
+            if reading.term is None:
+                return reading
+            term, note = reading.term, reading.note
+        else:
+            term = self.index[key]
+        for q in self.qualified.get(term.name, ()):
+            word = _first_word(q.with_words, lowered)
+            if word is not None:
+                return Reading(term=self.term_of(q.means), note=f"'{key}' with '{word}' in the request read as {q.says}")
+        return Reading(term=self._route(term, key, lowered), note=note)
+
+    def _meaning(self, amb: Ambiguity, word: str, rest: str) -> Reading:
+        hits = [m for m in amb.meanings if _first_word(m.context, rest) is not None]
+        if len(hits) == 1:
+            m = hits[0]
+            return Reading(term=self.term_of(m.name),
+                           note=f"'{word}' read as {m.says} ('{_first_word(m.context, rest)}' in the request)")
+        options = tuple(f"{m.says} ({m.name})" for m in (hits or amb.meanings))
+        if amb.default is not None and (not hits or amb.default in {m.name for m in hits}):
+            says = next(m.says for m in amb.meanings if m.name == amb.default)
+            others = " or ".join(o for o in options if not o.endswith(f"({amb.default})"))
+            return Reading(term=self.term_of(amb.default),
+                           note=f"'{word}' read as {says}, its usual meaning (it can also mean {others}); "
+                                "name the treatment in full if another is meant")
+        return Reading(word=word, candidates=options)
+
+    def ambiguity_of(self, name: str) -> Optional[Ambiguity]:
+        """The ambiguity entry when a name is exactly an ambiguous word."""
+        return self.ambiguous.get(normalise(name))
+
+    def _route(self, term: Term, key: str, lowered: str) -> Term:
         if term.kind == "drug" and _INJECTION.search(lowered):
             for route in ("injection", "im", "inj"):
-                injectable = self.index.get(f"{match.group(1)} {route}")
+                injectable = self.index.get(f"{key} {route}")
                 if injectable is not None:
                     return injectable
         if term.kind == "drug" and _PATCH.search(lowered):
-            patch = self.index.get(f"{match.group(1)} patch")
+            patch = self.index.get(f"{key} patch")
             if patch is not None:
                 return patch
         return term
@@ -117,7 +226,7 @@ class Vocabulary:
         lowered = normalise(text)
         if _COMPOUND.search(lowered):
             return None
-        found = list(self._pattern.finditer(lowered))
+        found = [m for m in self._pattern.finditer(lowered) if m.group(1) in self.index]
         for first, second in zip(found, found[1:]):
             a, b = self.index[first.group(1)], self.index[second.group(1)]
             if a.name == b.name or a.kind != b.kind:
@@ -149,6 +258,14 @@ class Vocabulary:
         return memo[text]
 
 
+def _first_word(words: Sequence[str], text: str) -> Optional[str]:
+    """The first of `words` that the normalised text contains as a whole word or phrase."""
+    for word in words:
+        if re.search(rf"(?<![a-z0-9]){re.escape(normalise(word))}(?![a-z0-9])", text):
+            return word
+    return None
+
+
 _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")
 _PATCH = re.compile(r"\b(patch|patches|transdermal|td)\b|mcg/ ?hr?\b")
 
@@ -167,9 +284,12 @@ def normalise(text: str) -> str:
 
 
 def load_vocabulary(folder: str | Path) -> Vocabulary:
-    """Read every vocabulary file; duplicate names across files are an error."""
+    """Read every vocabulary file; duplicate names across files are an error, and so is an
+    ambiguous word or qualified reading naming an entry that does not exist."""
     drugs: list[Drug] = []
     services: list[Service] = []
+    ambiguous: list[tuple[Ambiguity, Location]] = []
+    qualified: list[tuple[Qualified, Location]] = []
     seen: dict[str, str] = {}
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
@@ -189,4 +309,22 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
                     seen[key] = entry.name
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
-    return Vocabulary(drugs, services)
+        ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
+        qualified += [(q, doc.location(("qualified", i))) for i, q in enumerate(vocab.qualified)]
+    names = {e.name for e in [*drugs, *services]}
+    for amb, where in ambiguous:
+        for word in amb.words:
+            if normalise(word) in seen:
+                raise EngineError(f"ambiguous word '{word}' is also a name of '{seen[normalise(word)]}'", where)
+            seen[normalise(word)] = "an ambiguous word"
+        meant = [m.name for m in amb.meanings]
+        for name in [*meant, *([amb.default] if amb.default else [])]:
+            if name not in names:
+                raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
+        if amb.default is not None and amb.default not in meant:
+            raise EngineError(f"default '{amb.default}' is not one of its meanings", where)
+    for q, where in qualified:
+        for name in (q.name, q.means):
+            if name not in names:
+                raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
+    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified])

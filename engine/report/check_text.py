@@ -33,7 +33,8 @@ def _text_item(item: ItemAdvice) -> list[str]:
     out = [f"[{item.id}] {item.request}  ({item.name})", f"  Outcome: {VERDICT[item.outcome]}"]
     out += [f"  note: {note}" for note in item.assumptions]
     if item.outcome == "no_applicable_rule":
-        out.append("  No rule in force on the request date covers this request; check the date and the name.")
+        out += textwrap.wrap(f"{item.summary[:1].upper()}{item.summary[1:]}; check the date and the name.", WIDTH,
+                             initial_indent="  ", subsequent_indent="  ")
     if item.lines:
         out += ["", f"  {'#':>2}  {'status':<12} criterion, what to add or change, source", f"  {'-' * 96}"]
     for n, line in enumerate(item.lines, 1):

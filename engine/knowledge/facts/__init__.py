@@ -217,5 +217,5 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
 from engine.knowledge.facts import (  # noqa: E402,F401  (registration: importing a module declares its facts)
     core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
     adjuncts, drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
-    devices_tests, injection_sedation, opioid_selection, postop_devices,
+    devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme,
 )

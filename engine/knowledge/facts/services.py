@@ -62,6 +62,12 @@ _LOWER = re.compile(r"lower extremit|lower limb|\bles?\b|\bble\b|\blegs?\b|\blle
 _UPPER = re.compile(r"upper extremit|upper limb|\bues?\b|\bbue\b|\barms?\b|\blue\b|\brue\b", re.I)
 _DAYS = re.compile(r"\b(\d{1,3})\s*[- ]?(day|week|wk|month|mo)s?\b", re.I)
 _HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs?)\s*(?:a|per|/)\s*w(?:ee)?k\b", re.I)
+# "4 hours/day, 4 days/week", "4 hrs a day x 5 days a week", "6 hours per day 7 days per week"
+_HOURS_A_DAY = re.compile(r"\b(\d{1,2})\s*(?:hours|hrs?)\s*(?:a|per|/)\s*day\b", re.I)
+_DAYS_A_WEEK = re.compile(r"\b(\d)\s*(?:days?|x)\s*(?:a|per|/)\s*w(?:ee)?k\b", re.I)
+# home care that is itself medical treatment: therapy, nursing, wound care, infusions, injections
+_HOME_MEDICAL = re.compile(r"(?i:\b(?:physical therapy|occupational therapy|nursing|nurse|wound|infusion|"
+                           r"injections?|dressing changes?|skilled)\b)|\b(?:PT|OT|RN|LVN)\b")
 _DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}
 
 
@@ -180,8 +186,23 @@ def requested_days(ctx: Context) -> Optional[float]:
 @derived("request.hours_per_week", "number", "Hours a week of home health care requested", unit="hours",
          section="item", controllable=True)
 def _hours(ctx: Context):
-    match = _HOURS.search(ctx.item.request)
-    return float(match.group(1)) if match else None
+    text = ctx.item.request
+    match = _HOURS.search(text)
+    if match:
+        return float(match.group(1))
+    per_day, days = _HOURS_A_DAY.search(text), _DAYS_A_WEEK.search(text)
+    if per_day and days:
+        return float(int(per_day.group(1)) * int(days.group(1)))
+    return None
+
+
+@derived("request.home_medical_service", "bool",
+         "The home care requested is itself medical treatment (home health physical or occupational therapy, "
+         "nursing, wound care, infusions, injections)", section="item")
+def _home_medical(ctx: Context):
+    if ctx.resolved.name != "home_health":
+        return None
+    return True if _HOME_MEDICAL.search(ctx.item.request) else None
 
 
 @derived("request.includes_ncs", "bool", "The electrodiagnostic request includes nerve conduction studies",

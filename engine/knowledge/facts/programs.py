@@ -1,0 +1,41 @@
+"""Facts for functional restoration programmes after admission: what the sessions attended
+achieved, the rationale for going past the usual length, and the aftercare that follows.
+
+Sessions attended are prior `procedures` of the programme; the gains are the course's
+documented results or the findings below, so a continuation is judged on efficacy."""
+
+from __future__ import annotations
+
+import re
+
+from engine.knowledge.facts import Context, derived, finding
+
+finding("program_subjective_gains", "bool",
+        "The patient reports gains from the programme sessions attended (less pain, better coping, mood, "
+        "sleep or activity)")
+finding("program_extension_rationale", "bool",
+        "A clear rationale, reasonable goals and an individualised plan are given for programme sessions "
+        "beyond the usual total")
+finding("surgery_avoidance_goal", "bool",
+        "The programme aims to avoid a controversial or optional operation")
+finding("aftercare_goals", "bool", "Defined goals of the aftercare are stated", scope="item")
+
+PROGRAM = "functional_restoration_program"
+
+
+@derived("history.program_attended", "bool",
+         "The patient attended a functional restoration programme (a prior course of it is documented)",
+         section="procedures")
+def _attended(ctx: Context):
+    return True if ctx.prior_of(PROGRAM) else None
+
+
+_MORE = re.compile(r"\b(?:additional|continued|continuing|continuation|continue|extension|extend|further|"
+                   r"remaining|second|another)\b", re.I)
+
+
+@derived("program.in_progress", "bool",
+         "The patient is already in the programme: sessions attended are documented, or the request asks "
+         "for more sessions", section="procedures")
+def _in_progress(ctx: Context):
+    return True if ctx.prior() or _MORE.search(ctx.item.request) else None
