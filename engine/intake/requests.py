@@ -98,7 +98,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         why = (f"'{reading.word}' could mean {' or '.join(reading.candidates)}; the request does not say"
                " which: write the treatment in full, or set name:")
         return ResolvedItem(id=item_id, request=item.request, kind="other", name=item.request,
-                            accompanies=item.accompanies, assumptions=(why,), ambiguous=why)
+                            accompanies=item.accompanies, ambiguous=why)
     term = reading.term
     text = item.request
     notes: list[str] = [reading.note] if reading.note else []

@@ -175,7 +175,7 @@ class Vocabulary:
         note = None
         if key in self.ambiguous:
             rest = lowered[:match.start()] + " " + lowered[match.end():]
-            reading = self._meaning(self.ambiguous[key], key, rest)
+            reading = self._meaning(self.ambiguous[key], _as_written(key, text), rest)
             if reading.term is None:
                 return reading
             term, note = reading.term, reading.note
@@ -184,7 +184,8 @@ class Vocabulary:
         for q in self.qualified.get(term.name, ()):
             word = _first_word(q.with_words, lowered)
             if word is not None:
-                return Reading(term=self.term_of(q.means), note=f"'{key}' with '{word}' in the request read as {q.says}")
+                return Reading(term=self.term_of(q.means),
+                               note=f"'{_as_written(key, text)}' with '{word}' in the request read as {q.says}")
         return Reading(term=self._route(term, key, lowered), note=note)
 
     def _meaning(self, amb: Ambiguity, word: str, rest: str) -> Reading:
@@ -256,6 +257,13 @@ class Vocabulary:
                 memo.clear()
             memo[text] = self.resolve(text) or self.find(text)
         return memo[text]
+
+
+def _as_written(key: str, text: str) -> str:
+    """A normalised name as the request spells it ("cpm" -> "CPM"), for notes."""
+    pattern = r"\s+".join(re.escape(part) for part in key.split())
+    found = re.search(pattern, text, re.I)
+    return found.group(0) if found else key
 
 
 def _first_word(words: Sequence[str], text: str) -> Optional[str]:
