@@ -133,3 +133,9 @@ def test_each_topic_reaches_its_rule_or_an_explicit_no_rule(decide, request_text
         assert "clinical review" in item.summary and "8 CCR 9792.21.1" in item.summary
     else:
         assert rule_id in applied, (request_text, applied)
+
+
+def test_an_ambiguous_word_still_counts_when_two_treatments_share_a_line(decide):
+    """'PT/HEP' names two therapies: HEP, read by its usual meaning, is not silently dropped."""
+    with pytest.raises(EngineError, match="names two treatments"):
+        _item(decide, "PT/HEP 2x4")

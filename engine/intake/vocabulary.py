@@ -227,9 +227,9 @@ class Vocabulary:
         lowered = normalise(text)
         if _COMPOUND.search(lowered):
             return None
-        found = [m for m in self._pattern.finditer(lowered) if m.group(1) in self.index]
-        for first, second in zip(found, found[1:]):
-            a, b = self.index[first.group(1)], self.index[second.group(1)]
+        found = [(m, term) for m in self._pattern.finditer(lowered)
+                 if (term := self._term_at(m, lowered)) is not None]
+        for (first, a), (second, b) in zip(found, found[1:]):
             if a.name == b.name or a.kind != b.kind:
                 continue
             if a.kind == "service" and (a.category != b.category or a.category in ("lab", "associated_service")):
@@ -238,6 +238,14 @@ class Vocabulary:
             if _JOINER.fullmatch(between):
                 return first.group(1), second.group(1)
         return None
+
+    def _term_at(self, match: re.Match, lowered: str) -> Optional[Term]:
+        """The term a name found in the text stands for; an ambiguous word as the rest of the text reads it."""
+        key = match.group(1)
+        if key in self.index:
+            return self.index[key]
+        rest = lowered[:match.start()] + " " + lowered[match.end():]
+        return self._meaning(self.ambiguous[key], key, rest).term
 
     def suggestion(self, text: str) -> str:
         words = normalise(text).split()
