@@ -22,10 +22,17 @@ def test_cmd(
     min_coverage: Annotated[Optional[float], typer.Option("--min-coverage", help="Exit 1 below this coverage %.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes (same output in the same order).")] = 1,
 ) -> None:
-    """For rule maintainers: run regression cases and compare each item with its expected outcome."""
-    from engine.quality.coverage import Coverage, render
-    from engine.quality.regression import run, summary
+    """For rule maintainers: run regression cases and compare each item with its expected outcome.
 
+    Items marked `known_gap` are reported as KNOWN GAP (or FIXED? once they pass), apart from
+    failures. The last lines score how the cases were decided: recall of upheld and overturned,
+    balanced accuracy against the always-denied baseline, and how many items reached a rule."""
+    from engine.quality.coverage import Coverage, render
+    from engine.quality.regression import result_line, run, summary, summary_line
+    from engine.quality.scores import by_folder
+    from engine.quality.scores import render as render_scores
+
+    roots = paths or [Path("cases")]
     try:
         check_format(fmt, ("text", "json"))
         pack = load_rules(rules)
@@ -34,27 +41,29 @@ def test_cmd(
         if workers > 1:
             from engine.quality.regression import regression
 
-            results_in = regression(paths or [Path("cases")], rules, workers, cov.add if cov else None)
+            results_in = regression(roots, rules, workers, cov.add if cov else None)
         else:
-            results_in = run(paths or [Path("cases")], pack, cov.add if cov else None)
+            results_in = run(roots, pack, cov.add if cov else None)
         for result in results_in:
             results.append(result)
             if fmt == "text":
-                label = f"{result.case}::{result.name}::{result.item}"
-                detail = f"  ({result.message})" if result.message else ""
-                typer.echo(f"{result.status.upper():5} {label}{detail}")
+                typer.echo(result_line(result))
     except EngineError as exc:
         fail(exc)
     counts = summary(results)
     report = cov.report() if cov else None
+    scores = by_folder(results, roots)
     if fmt == "json":
         extra_json = {"coverage": report.model_dump()} if report else {}
-        typer.echo(json.dumps({"summary": counts, "results": [r.model_dump() for r in results], **extra_json}, indent=2))
+        typer.echo(json.dumps({"summary": counts, "scores": [s.model_dump() for s in scores],
+                               "results": [r.model_dump() for r in results], **extra_json}, indent=2))
     else:
-        extra = f", {counts['errors']} errors" if counts["errors"] else ""
-        typer.echo(f"{counts['passed']} passed, {counts['failed']} failed{extra}")
         if report:
             typer.echo(render(report))
+        for part in scores[:-1]:
+            typer.echo("\n".join(render_scores(part)))
+        typer.echo(summary_line(counts))
+        typer.echo("\n".join(render_scores(scores[-1])))  # the last lines: `ur test DIR | tail -4`
     if counts["total"] == 0:
         typer.echo("error: no regression cases found", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -63,7 +72,7 @@ def test_cmd(
     below = report is not None and min_coverage is not None and report.percent < min_coverage
     if below:
         typer.echo(f"coverage {report.percent}% is below --min-coverage {min_coverage:g}%", err=True)
-    raise typer.Exit(EXIT_FAIL if counts["failed"] or below else EXIT_OK)
+    raise typer.Exit(EXIT_FAIL if counts["failed"] or counts["fixed"] or below else EXIT_OK)
 
 
 @app.command()

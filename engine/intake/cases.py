@@ -172,6 +172,13 @@ class Item(Model):
     documented_in: Optional[StrictStr] = None
     expected: Optional[Outcome] = None
     expected_unmet: list[StrictStr] = Field(default_factory=list)
+    known_gap: Optional[Annotated[str, Field(min_length=10, max_length=300)]] = None  # why the engine misses `expected`
+
+    @model_validator(mode="after")
+    def _gap_has_an_expectation(self) -> "Item":
+        if self.known_gap is not None and self.expected is None:
+            raise ValueError("known_gap marks an expected outcome the engine misses; give `expected` too")
+        return self
 
 
 class Case(Model):
