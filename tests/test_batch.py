@@ -75,15 +75,17 @@ def test_batch_record_line_is_the_canonical_record_and_lists_only_used_rule_file
         case, name = parse_line(Input("gen.jsonl", number, json.dumps(data)))
         line, _ = decider.record(case, name)
         decision = json.loads(line)["decision"]
+        entries = json.loads(line)["pack"]["entries"]
         expected = record_json(build_record(case, name, pack, CaseDecision.model_validate(decision),
-                                            "1970-01-01T00:00:00Z"), indent=None)
+                                            "1970-01-01T00:00:00Z", entries), indent=None)
         assert line == expected
         files = json.loads(line)["pack"]["files"]
         used = {r["id"] for i in decision["items"] for r in i["rules"]}
         root = Path(pack.root).resolve()
-        assert {path for path in files if not path.startswith("vocabulary/")} == \
+        assert set(files) - set(pack.shared_files) == \
                {str(Path(pack.by_id[rid].path).resolve().relative_to(root)) for rid in used}
-        assert len(files) < len(pack.files())
+        assert {"pack.yaml", "vocabulary/drugs.yaml"} <= set(files) and len(files) < len(pack.files())
+        assert entries and all(entries[k] == pack.vocab.entry_hash(k) for k in entries)
 
 
 def _ur_test(*args):

@@ -88,3 +88,34 @@ def test_cli_exit_codes(repo):
     bad = _ur(repo, "diff", "no-such-rev", "--rules", "rules", "--cases", "cases.yaml")
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "no-such-rev" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_unchanged_pack_reports_no_vocabulary_or_file_change(repo):
+    assert impact("HEAD", repo / "rules", [repo / "cases.yaml"]).data == []
+
+
+def test_vocabulary_entry_changes_are_listed_field_by_field(repo):
+    drugs = repo / "rules" / "vocabulary" / "drugs.yaml"
+    text = drugs.read_text()
+    assert "synonyms: [Soma, Vanadom]" in text
+    text = text.replace("synonyms: [Soma, Vanadom]", "synonyms: [Soma, Vanadom, Soma Compound]")
+    text = text.replace("  - {name: orphenadrine, synonyms: [Norflex], classes: [muscle_relaxant], typical_units_per_day: 2}\n", "")
+    drugs.write_text(text)
+    report = impact("HEAD", repo / "rules", [repo / "cases.yaml"])
+    vocab = {(d.name, d.change): d for d in report.data if d.kind == "vocabulary"}
+    assert set(vocab) == {("drug:carisoprodol", "changed"), ("drug:orphenadrine", "removed")}
+    changed = vocab[("drug:carisoprodol", "changed")]
+    assert changed.file == "vocabulary/drugs.yaml"
+    assert changed.detail == 'synonyms: ["Soma","Vanadom"] -> ["Soma","Vanadom","Soma Compound"]'
+    assert report.rules == [] and report.flips == 0
+
+
+def test_other_pack_files_are_listed_with_the_values_that_moved(repo):
+    info = repo / "rules" / "pack.yaml"
+    info.write_text(info.read_text().replace("version: 0.1.0", "version: 0.2.0"))
+    report = impact("HEAD", repo / "rules", [repo / "cases.yaml"])
+    [change] = report.data
+    assert (change.kind, change.name, change.change, change.detail) == ("file", "pack.yaml", "changed", 'version: "0.1.0" -> "0.2.0"')
+    out = _ur(repo, "diff", "--rules", "rules", "--cases", "cases.yaml")
+    assert "vocabulary entry changes: none" in out.stdout and "table changes: none" in out.stdout
+    assert '  CHANGED  pack.yaml: version: "0.1.0" -> "0.2.0"' in out.stdout

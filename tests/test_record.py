@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from engine.knowledge.case_files import load_cases
 from engine.cli.common import app
 from engine.knowledge.pack import load_pack
-from engine.decide.record import (CriterionChange, DecisionRecord, FileChange, OutcomeChange, decide, read_records,
-                           record_json, verify)
+from engine.decide.record import DecisionRecord, decide, read_records, record_json
+from engine.decide.verification import CriterionChange, FileChange, OutcomeChange, verify
 from tests.conftest import ROOT
 
 SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
@@ -43,14 +43,17 @@ def test_record_of_each_sample_is_reproduced_by_verify(path, pack, tmp_path):
     assert (result.outcomes, result.criteria, result.files, result.details) == ([], [], [], [])
 
 
-def test_same_input_and_rules_give_byte_identical_records_apart_from_the_timestamp(pack):
+def test_same_input_and_rules_give_byte_identical_records_apart_from_the_timestamp_and_its_seal(pack):
     first = record_json(_record(SOMA_CASE, pack, "2020-01-01T00:00:00Z"))
     fresh_pack = load_pack()  # a second, independent load of the same rule files
     second = record_json(_record(SOMA_CASE, fresh_pack, "2031-12-31T23:59:59Z"))
     assert first != second
-    assert first.replace("2020-01-01T00:00:00Z", "T") == second.replace("2031-12-31T23:59:59Z", "T")
     diff = [(a, b) for a, b in zip(first.splitlines(), second.splitlines()) if a != b]
-    assert diff == [('  "created": "2020-01-01T00:00:00Z",', '  "created": "2031-12-31T23:59:59Z",')]
+    assert diff[0] == ('  "created": "2020-01-01T00:00:00Z",', '  "created": "2031-12-31T23:59:59Z",')
+    assert [a.split(":")[0].strip() for a, _ in diff[1:]] == ['"created"', '"sha256"']  # seal.fields.created, seal.sha256
+    one, two = json.loads(first), json.loads(second)
+    assert {k: v for k, v in one["seal"]["fields"].items() if k != "created"} == \
+           {k: v for k, v in two["seal"]["fields"].items() if k != "created"}
 
 
 def test_cli_json_record_is_byte_identical_across_runs(monkeypatch):
@@ -110,7 +113,8 @@ def test_changed_threshold_reports_exactly_the_changed_criterion_and_file(pack, 
     assert result.criteria == [CriterionChange(item="soma", rule="mtus-cpmtg.carisoprodol", criterion="short_supply",
                                                old="met", new="not_met")]
     name = "mtus-cpmtg-2009/carisoprodol.yaml"
-    assert result.files == [FileChange(path=name, old=pack.files()[name], new=changed.files()[name])]
+    assert result.files == [FileChange(path=name, old=pack.files()[name], new=changed.files()[name], kind="rule",
+                                       names=["mtus-cpmtg.carisoprodol"])]
     assert result.files[0].old != result.files[0].new
 
 
@@ -162,7 +166,7 @@ def test_log_appends_one_line_per_run_and_verify_reads_the_log(tmp_path):
         result = runner.invoke(app, ["explain", str(path), "--log", str(log)])
         assert result.exit_code == 0, result.output
     lines = log.read_text().splitlines()
-    assert len(lines) == 2 and all(json.loads(line)["format"] == "ur-decision-record/1" for line in lines)
+    assert len(lines) == 2 and all(json.loads(line)["format"] == "ur-decision-record/2" for line in lines)
     checked = runner.invoke(app, ["verify", str(log), "--format", "json"])
     assert checked.exit_code == 0
     assert [r["reproduced"] for r in json.loads(checked.stdout)] == [True, True]

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import EXIT_BAD_INPUT, EXIT_OK, RulesOption, app, fail
+from engine.cli.common import EXIT_BAD_INPUT, EXIT_OK, RulesOption, SignKeyOption, app, fail, sign_key
 from engine.errors import EngineError
 
 
@@ -18,6 +18,7 @@ def batch(
     workers: Annotated[int, typer.Option("--workers", help="Worker processes (output order never changes).")] = 1,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write records here (default: stdout).")] = None,
     rules: RulesOption = None,
+    key_file: SignKeyOption = None,
 ) -> None:
     """For payers: re-run a case archive; streams one decision record (JSON) per line, in input order.
 
@@ -29,6 +30,7 @@ def batch(
     try:
         if workers < 1:
             raise EngineError(f"--workers must be at least 1 (got {workers})")
+        key = sign_key(key_file)
         work = lib.inputs(input)
         first = next(work, None)
         if first is None:
@@ -38,7 +40,7 @@ def batch(
         fail(exc)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        outcomes = lib.run(_chain(first, work), str(rules) if rules else None, timestamp(), workers)
+        outcomes = lib.run(_chain(first, work), str(rules) if rules else None, timestamp(), workers, key)
         counts = lib.write(outcomes, out, lambda msg: typer.echo(f"error: {msg}", err=True), progress)
     except EngineError as exc:
         fail(exc)

@@ -16,6 +16,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rule pack folder (default: the bundled rules/).")]
 FormatOption = Annotated[str, typer.Option("--format", help="Output format.")]
+SignKeyOption = Annotated[Optional[Path], typer.Option(
+    "--sign-key", envvar="UR_SIGN_KEY_FILE", show_envvar=True,
+    help="Sign each decision record with this operator key file (HMAC-SHA256); `ur verify --key` checks it.")]
+
+
+def sign_key(path: Optional[Path]) -> Optional[bytes]:
+    """The operator key in `path`, or None when no key file is given."""
+    from engine.decide.record import read_key
+
+    return read_key(path) if path is not None else None
 
 
 def fail(exc: Exception) -> NoReturn:

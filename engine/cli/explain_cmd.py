@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import (EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail, load_rules,
-                               one_case)
+from engine.cli.common import (EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, SignKeyOption, app, check_format, fail,
+                               load_rules, one_case, sign_key)
 from engine.errors import EngineError, EngineFault, Location
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -22,6 +22,7 @@ def explain(
     fmt: FormatOption = "text",
     only: Annotated[Optional[str], typer.Option("--only", help="'unmet' shows only what decided the outcome.")] = None,
     log: Annotated[Optional[Path], typer.Option("--log", help="Append the decision record to this JSONL file.")] = None,
+    key_file: SignKeyOption = None,
 ) -> None:
     """For auditors: every criterion per item with status, facts, sources, citation and evaluation order.
 
@@ -33,8 +34,11 @@ def explain(
             raise EngineError(f"--only takes 'unmet' (got '{only}')")
         from engine.decide.record import append_log, decide
 
+        key = sign_key(key_file)
+        if key is not None and fmt != "json" and log is None:
+            raise EngineError("--sign-key signs the decision record: use it with --format json or --log")
         loaded = one_case(file)
-        record = decide(loaded.case, loaded.name, load_rules(rules), doc=loaded.doc)
+        record = decide(loaded.case, loaded.name, load_rules(rules), doc=loaded.doc, key=key)
         if log is not None:
             _append(record, log, append_log)
     except (EngineError, EngineFault) as exc:
@@ -69,17 +73,25 @@ def verify(
     record_file: Annotated[Path, typer.Argument(metavar="RECORD", help="Decision record (ur explain --format json) or a JSONL log.")],
     rules: RulesOption = None,
     fmt: FormatOption = "text",
+    key_file: Annotated[Optional[Path], typer.Option(
+        "--key", envvar="UR_SIGN_KEY_FILE", show_envvar=True,
+        help="Operator key file the records were signed with: an unsigned or edited record is ALTERED.")] = None,
 ) -> None:
-    """Re-evaluate recorded decisions with the current rules: identical, or what changed (exit 1)."""
+    """Check recorded decisions and re-run them with today's engine and rules.
+
+    REPRODUCED (exit 0): intact, same inputs, same result. NOT REPRODUCED (exit 1): names what
+    changed (engine code, rule and criterion, table, vocabulary entry) and how the result moved.
+    ALTERED (exit 1): the record was edited after it was written (names the field)."""
     try:
         check_format(fmt, ("text", "json"))
-        from engine.decide.record import verify as verify_record
         from engine.decide.record import read_records
-        from engine.report.decision_report import render_verification
+        from engine.decide.verification import verify as verify_record
+        from engine.report.verification_text import render_verification
 
+        key = sign_key(key_file)
         records = read_records(record_file)
         pack = load_rules(rules)
-        results = [verify_record(r, pack) for r in records]
+        results = [verify_record(r, pack, key) for r in records]
     except (EngineError, EngineFault) as exc:
         fail(exc)
     if fmt == "json":

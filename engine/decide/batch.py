@@ -69,7 +69,7 @@ def _lines(lines, source: str) -> Iterator[Input]:
 class Decider:
     """Per-process state: the rule pack, and what every record shares (pack, engine, timestamp)."""
 
-    def __init__(self, rules: Optional[str], created: str):
+    def __init__(self, rules: Optional[str], created: str, key: Optional[bytes] = None):
         from engine.decide.evaluate import compiled
         from engine.knowledge.pack import load_pack
         from engine.decide.record import engine_json
@@ -78,14 +78,15 @@ class Decider:
         compiled(self.pack, complete=True)  # registers the rulesets with this process's host
         self.created = created
         self.engine = engine_json()
+        self.key = key  # the operator key that signs each record, if any
 
     def record(self, case, name: str, doc=None) -> tuple[str, int]:
         """The decision record of one validated case as one canonical JSON line, and its item count."""
-        from engine.decide.evaluate import evaluate
-        from engine.decide.record import record_line
+        from engine.decide.record import evaluate_reading, record_line
 
-        decision = evaluate(case, self.pack, doc, name)
-        return record_line(case, name, self.pack, decision, self.created, self.engine), len(decision.items)
+        decision, reads = evaluate_reading(case, self.pack, doc, name)
+        line = record_line(case, name, self.pack, decision, self.created, self.engine, reads, self.key)
+        return line, len(decision.items)
 
     def decide(self, work: Input) -> Outcome:
         try:
@@ -129,9 +130,9 @@ def parse_line(work: Input):
 _DECIDER: Optional[Decider] = None
 
 
-def _init(rules: Optional[str], created: str) -> None:
+def _init(rules: Optional[str], created: str, key: Optional[bytes] = None) -> None:
     global _DECIDER
-    _DECIDER = Decider(rules, created)
+    _DECIDER = Decider(rules, created, key)
 
 
 def _decide_chunk(chunk: list[Input]) -> list[Outcome]:
@@ -150,9 +151,11 @@ def _chunks(work: Iterator[Input], size: int) -> Iterator[list[Input]]:
         yield chunk
 
 
-def run(work: Iterator[Input], rules: Optional[str], created: str, workers: int = 1) -> Iterator[Outcome]:
-    """Decide every input; outcomes come back in input order. Workers > 1 use that many processes."""
-    for outcomes in ordered(_decide_chunk, _chunks(work, CHUNK), workers, _init, (rules, created)):
+def run(work: Iterator[Input], rules: Optional[str], created: str, workers: int = 1,
+        key: Optional[bytes] = None) -> Iterator[Outcome]:
+    """Decide every input; outcomes come back in input order. Workers > 1 use that many processes.
+    With an operator `key` every record is signed."""
+    for outcomes in ordered(_decide_chunk, _chunks(work, CHUNK), workers, _init, (rules, created, key)):
         yield from outcomes
 
 

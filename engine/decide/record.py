@@ -1,30 +1,41 @@
-"""Decision records: the case input, the rule pack's file hashes, the engine versions and the full
-result, in canonical JSON, so an auditor can re-run a decision later and see what changed.
+"""Decision records: the case input, the hashes of every pack file and vocabulary entry it read,
+the engine's versions and code digest, and the full result, in canonical JSON, so an auditor can
+re-run a decision later and see what changed (engine/decide/verification.py).
 
-The same input and rules give a byte-identical record apart from `created` (the timestamp).
+A record is sealed: `seal.fields` holds the sha256 of each of its fields' canonical JSON and
+`seal.sha256` the hash of those, so an edit to any field shows; with an operator key it is also
+signed (HMAC-SHA256 of the seal), so an edit whose seal was recomputed shows too.
+
+The same input and rules give a byte-identical record apart from `created` and the seal over it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from engine.intake.cases import Case
-
+from engine.intake.vocabulary import tracking_reads
 from engine.knowledge.case_files import case_from_data
 from engine.decide.decision import CaseDecision
 from engine.errors import EngineError, Location
 from engine.knowledge.pack import RulePack
+from engine.knowledge.pack_cache import engine_code_digest
 
-FORMAT = "ur-decision-record/1"
+FORMAT = "ur-decision-record/2"
+SEALED = ("created", "decision", "engine", "format", "input", "pack")  # every field but the seal and signature
+SIGNATURE = "hmac-sha256"
+MIN_KEY_BYTES = 16
+MAX_KEY_BYTES = 4096
 
 
 class _Model(BaseModel):
@@ -36,6 +47,7 @@ class EngineInfo(_Model):
     version: str
     durable_rules: str
     python: str
+    code: Optional[str] = None  # sha256 of every .py file of the engine (format 2 on)
 
 
 class CaseInput(_Model):
@@ -47,19 +59,36 @@ class CaseInput(_Model):
 
 
 class PackRecord(_Model):
+    """The pack's name, version and digest (of every file), the sha256 of each file the decision
+    read, and of each vocabulary entry it read ("drug:<name>", "service:<name>"; format 2 on)."""
+
     name: str
     version: str
     digest: str
     files: dict[str, str]
+    entries: dict[str, str] = {}
+
+
+class Seal(_Model):
+    fields: dict[str, str]
+    sha256: str
+
+
+class Signature(_Model):
+    alg: Literal["hmac-sha256"] = SIGNATURE
+    key: str  # the key's fingerprint, to tell "another key" from "edited"
+    value: str
 
 
 class DecisionRecord(_Model):
-    format: Literal["ur-decision-record/1"] = FORMAT
+    format: Literal["ur-decision-record/1", "ur-decision-record/2"] = FORMAT
     created: str
     engine: EngineInfo
     input: CaseInput
     pack: PackRecord
     decision: CaseDecision
+    seal: Optional[Seal] = None  # absent only in format 1 records
+    signature: Optional[Signature] = None
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -82,7 +111,7 @@ def case_input(case: Case, name: str) -> CaseInput:
 
 def engine_info() -> EngineInfo:
     return EngineInfo(version=_version("ur-engine"), durable_rules=_version("durable-rules"),
-                      python=platform.python_version())
+                      python=platform.python_version(), code=engine_code_digest())
 
 
 def _version(package: str) -> str:
@@ -99,54 +128,82 @@ def timestamp() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def pack_record(pack: RulePack, decision: Optional[CaseDecision] = None) -> PackRecord:
+def pack_record(pack: RulePack, decision: Optional[CaseDecision] = None, entries: Iterable[str] = ()) -> PackRecord:
     """The pack's name, version and digest; file hashes of the whole pack, or, given a decision,
-    of the vocabulary and the files of the rules evaluated for it (issue 5: "every rule file used")."""
+    of the files it read (its rules' files and every file that is not a rule); and the hashes of
+    the vocabulary entries read."""
     files = pack.files() if decision is None else used_files(pack, decision)
     return PackRecord(name=pack.info.name, version=pack.info.version, digest=pack.digest,
-                      files=dict(sorted(files.items())))
+                      files=dict(sorted(files.items())), entries=entry_hashes(pack, entries))
 
 
 def used_files(pack: RulePack, decision: CaseDecision) -> dict[str, str]:
-    """Relative path -> sha256 of the vocabulary files and of every rule the decision evaluated."""
+    """Relative path -> sha256 of every file the decision read (RulePack.used_files)."""
     rule_ids = {rule.id for item in decision.items for rule in item.rules}
     return pack.used_files(rule_ids)
 
 
-def build_record(case: Case, name: str, pack: RulePack, decision: CaseDecision,
-                 created: Optional[str] = None) -> DecisionRecord:
-    """Everything needed to reproduce `decision`: input, rule files, versions and the result."""
-    return DecisionRecord(created=created or timestamp(), engine=engine_info(), input=case_input(case, name),
-                          pack=pack_record(pack, decision), decision=decision)
+def entry_hashes(pack: RulePack, entries: Iterable[str]) -> dict[str, str]:
+    """Entry key -> sha256 of each vocabulary entry read, sorted."""
+    out = {key: pack.vocab.entry_hash(key) for key in sorted(entries)}
+    return {key: sha for key, sha in out.items() if sha is not None}
 
 
-def decide(case: Case, name: str, pack: RulePack, created: Optional[str] = None, doc: Any = None) -> DecisionRecord:
-    """Evaluate a case and wrap the decision in a record (`doc` gives errors their file lines)."""
+def build_record(case: Case, name: str, pack: RulePack, decision: CaseDecision, created: Optional[str] = None,
+                 entries: Iterable[str] = (), key: Optional[bytes] = None) -> DecisionRecord:
+    """Everything needed to reproduce `decision` (`entries`: the vocabulary entries it read),
+    sealed, and signed when an operator key is given."""
+    record = DecisionRecord(created=created or timestamp(), engine=engine_info(), input=case_input(case, name),
+                            pack=pack_record(pack, decision, entries), decision=decision)
+    data = record.model_dump(mode="json")
+    seal = seal_of({field: canonical_json(data[field]) for field in SEALED})
+    return record.model_copy(update={"seal": seal, "signature": sign(seal, key) if key else None})
+
+
+def evaluate_reading(case: Case, pack: RulePack, doc: Any = None, name: str = "") -> tuple[CaseDecision, set[str]]:
+    """Evaluate a case, noting the vocabulary entries read while deciding it (for its record)."""
     from engine.decide.evaluate import evaluate
 
-    return build_record(case, name, pack, evaluate(case, pack, doc, name), created)
+    with tracking_reads() as reads:
+        decision = evaluate(case, pack, doc, name)
+    return decision, reads
+
+
+def decide(case: Case, name: str, pack: RulePack, created: Optional[str] = None, doc: Any = None,
+           key: Optional[bytes] = None) -> DecisionRecord:
+    """Evaluate a case and wrap the decision in a record (`doc` gives errors their file lines)."""
+    decision, reads = evaluate_reading(case, pack, doc, name)
+    return build_record(case, name, pack, decision, created, reads, key)
 
 
 def record_json(record: DecisionRecord, indent: Optional[int] = 2) -> str:
-    """The record as canonical JSON (indented for files, one line for a JSONL log)."""
-    data = record.model_dump(mode="json")
+    """The record as canonical JSON (indented for files, one line for a JSONL log); an unsigned
+    record has no `signature` field."""
+    data = record.model_dump(mode="json", exclude={"signature"} if record.signature is None else None)
     if indent is None:
         return canonical_json(data)
     return json.dumps(data, sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False)
 
 
 def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, created: str,
-                engine: str) -> str:
+                engine: str, entries: Iterable[str] = (), key: Optional[bytes] = None) -> str:
     """The bytes of record_json(build_record(...), indent=None), built for batch speed: no
     re-validation, the case serialised once (its digest is taken from the very same text), the
     decision written by pydantic's serializer (decision models declare fields in sorted order),
     and the parts shared by many records (`engine`: engine_json(); the pack part) encoded once."""
     case_json = canonical_json(case.model_dump(mode="json", exclude_none=True))
-    return "".join((
-        '{"created":', canonical_json(created), ',"decision":', decision.model_dump_json(),
-        ',"engine":', engine, ',"format":"', FORMAT,
-        '","input":{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"', sha256_text(case_json),
-        '"},"pack":', _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules)), "}"))
+    parts = {
+        "created": canonical_json(created), "decision": decision.model_dump_json(), "engine": engine,
+        "format": canonical_json(FORMAT),
+        "input": "".join(('{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"',
+                          sha256_text(case_json), '"}')),
+        "pack": _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules), entries),
+    }
+    seal = seal_of(parts)
+    parts["seal"] = canonical_json(seal.model_dump(mode="json"))
+    if key:
+        parts["signature"] = canonical_json(sign(seal, key).model_dump(mode="json"))
+    return "{" + ",".join(f'"{field}":{text}' for field, text in parts.items()) + "}"
 
 
 def engine_json() -> str:
@@ -157,22 +214,56 @@ def engine_json() -> str:
 _PACK_PARTS: dict[str, tuple[str, dict[str, tuple[str, str]], dict[str, str]]] = {}
 
 
-def _pack_json(pack: RulePack, rule_ids: frozenset) -> str:
+def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> str:
     """The record's `pack` part for the rules a decision used, joined from file entries encoded
     once per pack (the same text canonical_json gives; tests/test_batch.py checks it)."""
     parts = _PACK_PARTS.get(pack.digest)
     if parts is None:
-        head = canonical_json({"digest": pack.digest, "files": {}, "name": pack.info.name,
+        head = canonical_json({"digest": pack.digest, "entries": {}, "files": {}, "name": pack.info.name,
                                "version": pack.info.version})
         encoded = {path: f"{canonical_json(path)}:{canonical_json(sha)}" for path, sha in pack.files().items()}
         rules = {rule_id: (path, encoded[path]) for rule_id, (path, _) in pack.files_by_rule.items()}
-        vocab = {path: encoded[path] for path in pack.vocab_files_rel}
-        parts = _PACK_PARTS[pack.digest] = (head, rules, vocab)
-    head, rules, vocab = parts
-    entries = dict(vocab)
-    entries.update(rules[rule_id] for rule_id in rule_ids)
-    files = ",".join(entries[path] for path in sorted(entries))
-    return head.replace('"files":{}', '"files":{' + files + "}", 1)
+        shared = {path: encoded[path] for path in pack.shared_files}
+        parts = _PACK_PARTS[pack.digest] = (head, rules, shared)
+    head, rules, shared = parts
+    files = dict(shared)
+    files.update(rules[rule_id] for rule_id in rule_ids)
+    listed = ",".join(files[path] for path in sorted(files))
+    read = ",".join(f"{canonical_json(k)}:{canonical_json(sha)}" for k, sha in entry_hashes(pack, entries).items())
+    return head.replace('"entries":{},"files":{}', '"entries":{' + read + '},"files":{' + listed + "}", 1)
+
+
+# --- seal and signature ------------------------------------------------------------------------
+
+def seal_of(parts: dict[str, str]) -> Seal:
+    """The seal over a record's fields, given each field's canonical JSON text."""
+    fields = {field: sha256_text(parts[field]) for field in SEALED}
+    return Seal(fields=fields, sha256=sha256_text(canonical_json(fields)))
+
+
+def key_id(key: bytes) -> str:
+    """A short fingerprint of an operator key (names the key in a signature; not the key)."""
+    return hashlib.sha256(b"ur-engine record key\0" + key).hexdigest()[:16]
+
+
+def sign(seal: Seal, key: bytes) -> Signature:
+    value = hmac.new(key, seal.sha256.encode("ascii"), hashlib.sha256).hexdigest()
+    return Signature(key=key_id(key), value=value)
+
+
+def read_key(path: str | Path) -> bytes:
+    """An operator key file (any bytes, 16 to 4096 of them), e.g. `head -c 32 /dev/urandom > ur.key`."""
+    name = str(path)
+    try:
+        with open(path, "rb") as stream:
+            key = stream.read(MAX_KEY_BYTES + 1)
+    except OSError as exc:
+        raise EngineError(f"cannot read key: {exc.strerror or exc}", Location(name)) from None
+    if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
+        raise EngineError(f"a key file holds {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes (this one {len(key)}"
+                          f"{'+' if len(key) > MAX_KEY_BYTES else ''}); make one with "
+                          "`head -c 32 /dev/urandom > ur.key`", Location(name)) from None
+    return key
 
 
 def append_log(record: DecisionRecord, path: str) -> None:
@@ -222,128 +313,3 @@ def _parse_record(text: str, name: str, first_line: int) -> DecisionRecord:
         field = "input.case" + (f".{exc.location.field}" if exc.location and exc.location.field else "")
         raise EngineError(exc.message, Location(name, first_line, field)) from None
     return record
-
-
-# --- verification: re-evaluate a record's input with the current rules and compare -----------
-
-class CriterionChange(_Model):
-    item: str
-    rule: str
-    criterion: str
-    old: str
-    new: str
-
-
-class OutcomeChange(_Model):
-    item: str
-    old: str
-    new: str
-
-
-class FileChange(_Model):
-    path: str
-    old: Optional[str] = None
-    new: Optional[str] = None
-
-
-class Verification(_Model):
-    """What re-running a record showed; `reproduced` means every result is the same."""
-
-    case: str
-    created: str
-    input_intact: bool
-    reproduced: bool
-    recorded_pack: PackRecord
-    current_pack: PackRecord
-    recorded_engine: EngineInfo
-    current_engine: EngineInfo
-    outcomes: list[OutcomeChange] = []
-    criteria: list[CriterionChange] = []
-    files: list[FileChange] = []
-    details: list[str] = []
-
-
-def verify(record: DecisionRecord, pack: RulePack) -> Verification:
-    """Re-evaluate the recorded input with `pack`; list changed outcomes, criteria and files."""
-    intact = sha256_text(canonical_json(record.input.case)) == record.input.sha256
-    again = decide(recorded_case(record), record.input.name, pack, record.created)
-    old, new = record.decision, again.decision
-    details = diff_paths(_result_only(old), _result_only(new))
-    return Verification(
-        case=old.case, created=record.created, input_intact=intact, reproduced=intact and not details,
-        recorded_pack=record.pack, current_pack=again.pack, recorded_engine=record.engine,
-        current_engine=again.engine, outcomes=outcome_changes(old, new), criteria=criterion_changes(old, new),
-        files=file_changes(record.pack.files, again.pack.files), details=details,
-    )
-
-
-def _result_only(decision: CaseDecision) -> dict:
-    """The decision without the pack reference: rule files are compared separately."""
-    return decision.model_dump(mode="json", exclude={"pack"})
-
-
-def outcome_changes(old: CaseDecision, new: CaseDecision) -> list[OutcomeChange]:
-    before = {i.id: i.outcome for i in old.items}
-    after = {i.id: i.outcome for i in new.items}
-    return [OutcomeChange(item=k, old=before.get(k, "absent"), new=after.get(k, "absent"))
-            for k in _union(before, after) if before.get(k) != after.get(k)]
-
-
-def criterion_states(decision: CaseDecision) -> dict[tuple[str, str, str], str]:
-    """(item, rule, criterion) -> status; a rule's own state under criterion '(rule)'."""
-    out: dict[tuple[str, str, str], str] = {}
-    for item in decision.items:
-        for rule in item.rules:
-            state = ("not applicable" if not rule.applicable
-                     else f"superseded by {rule.superseded_by}" if rule.superseded_by else "applies")
-            out[(item.id, rule.id, "(rule)")] = state
-            for crit in rule.criteria:
-                out[(item.id, rule.id, crit.id)] = crit.status
-    return out
-
-
-def criterion_changes(old: CaseDecision, new: CaseDecision) -> list[CriterionChange]:
-    before, after = criterion_states(old), criterion_states(new)
-    return [CriterionChange(item=k[0], rule=k[1], criterion=k[2], old=before.get(k, "absent"),
-                            new=after.get(k, "absent"))
-            for k in _union(before, after) if before.get(k) != after.get(k)]
-
-
-def file_changes(old: dict[str, str], new: dict[str, str]) -> list[FileChange]:
-    return [FileChange(path=k, old=old.get(k), new=new.get(k)) for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k)]
-
-
-def _union(first: dict, second: dict) -> list:
-    """Keys of both, in first-seen order (records keep item and rule order)."""
-    return list(dict.fromkeys([*first, *second]))
-
-
-def diff_paths(old: Any, new: Any, path: str = "", limit: int = 50) -> list[str]:
-    """Paths where two JSON values differ; lists of objects with an `id` are matched by id."""
-    out: list[str] = []
-    _diff(old, new, path, out, limit)
-    return out
-
-
-def _diff(old: Any, new: Any, path: str, out: list[str], limit: int) -> None:
-    if len(out) >= limit or old == new:
-        return
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in _union(old, new):
-            _diff(old.get(key), new.get(key), f"{path}.{key}" if path else key, out, limit)
-    elif _keyed(old) and _keyed(new):
-        before, after = {x["id"]: x for x in old}, {x["id"]: x for x in new}
-        for key in _union(before, after):
-            _diff(before.get(key), after.get(key), f"{path}[{key}]", out, limit)
-    else:
-        out.append(f"{path}: {_short(old)} -> {_short(new)}")
-
-
-def _keyed(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(x, dict) and "id" in x for x in value)
-
-
-def _short(value: Any) -> str:
-    text = "absent" if value is None else canonical_json(value)
-    return text if len(text) <= 80 else text[:77] + "..."

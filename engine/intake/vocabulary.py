@@ -5,10 +5,14 @@ Data lives in `rules/vocabulary/*.yaml`; this module validates it and answers lo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Sequence
+from typing import Annotated, Iterator, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -117,13 +121,59 @@ class Reading:
     candidates: tuple[str, ...] = ()         # "says (name)" of each meaning left open
 
 
+# Entries read while a decision is made ("drug:<name>", "service:<name>"), for its record; a context
+# variable, so concurrent decisions (threads of a server) each see their own.
+_READS: ContextVar[Optional[set[str]]] = ContextVar("vocabulary_reads", default=None)
+
+
+def _note(kind: str, name: str) -> None:
+    reads = _READS.get()
+    if reads is not None:
+        reads.add(f"{kind}:{name}")
+
+
+@contextmanager
+def tracking_reads() -> Iterator[set[str]]:
+    """Collect the keys of every vocabulary entry read (by name, or as what a text resolved to)
+    inside the block: the entries that decided it."""
+    reads: set[str] = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+class _Entries(dict):
+    """Entries by name; reading one (`[name]` or `.get`) notes it while reads are tracked."""
+
+    kind: str = ""
+
+    def __getitem__(self, name: str):
+        value = dict.__getitem__(self, name)
+        _note(self.kind, name)
+        return value
+
+    def get(self, name: str, default=None):
+        return self[name] if dict.__contains__(self, name) else default
+
+
+def _entries(kind: str, entries: dict) -> _Entries:
+    out = _Entries(entries)
+    out.kind = kind
+    return out
+
+
 class Vocabulary:
     """All known names; `find`/`read` scan request text, `resolve` checks one name."""
 
     def __init__(self, drugs: list[Drug], services: list[Service],
-                 ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = ()):
-        self.drugs = {d.name: d for d in drugs}
-        self.services = {s.name: s for s in services}
+                 ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = (),
+                 files: Optional[dict[str, str]] = None):
+        self.drugs = _entries("drug", {d.name: d for d in drugs})
+        self.services = _entries("service", {s.name: s for s in services})
+        self.entry_files = files or {}  # entry key ("drug:<name>") -> the file that defines it
+        self._entry_hashes: dict[str, str] = {}
         self.index: dict[str, Term] = {}
         for d in drugs:
             term = Term(kind="drug", name=d.name, classes=tuple(d.classes))
@@ -143,8 +193,24 @@ class Vocabulary:
             + r")(?![a-z0-9])"
         )
 
+    def entry(self, key: str) -> Optional[Union[Drug, Service]]:
+        """The entry for a key such as 'drug:carisoprodol' (not noted as read)."""
+        kind, _, name = key.partition(":")
+        entries = self.drugs if kind == "drug" else self.services if kind == "service" else {}
+        return dict.get(entries, name)
+
+    def entry_hash(self, key: str) -> Optional[str]:
+        """sha256 of an entry's content (canonical JSON), so a record can name the entry that changed."""
+        if key not in self._entry_hashes:
+            entry = self.entry(key)
+            if entry is None:
+                return None
+            text = json.dumps(entry.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            self._entry_hashes[key] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self._entry_hashes[key]
+
     def resolve(self, name: str) -> Optional[Term]:
-        return self.index.get(normalise(name))
+        return _read(self.index.get(normalise(name)))
 
     def term_of(self, name: str) -> Term:
         """The term of an entry by its canonical name (a meaning or qualified reading)."""
@@ -167,6 +233,11 @@ class Vocabulary:
         - a drug named with an injection route elsewhere in the text ("Toradol 60mg IM") is read as
           its injectable entry ("Toradol IM") when the vocabulary has one, and one named with a patch
           ("buprenorphine 10mcg/hr patch") as its patch entry ("buprenorphine patch")."""
+        reading = self._reading(text)
+        _read(reading.term)
+        return reading
+
+    def _reading(self, text: str) -> Reading:
         lowered = normalise(text)
         match = self._pattern.search(lowered)
         if not match:
@@ -264,7 +335,14 @@ class Vocabulary:
             if len(memo) > 50_000:
                 memo.clear()
             memo[text] = self.resolve(text) or self.find(text)
-        return memo[text]
+        return _read(memo[text])
+
+
+def _read(term: Optional[Term]) -> Optional[Term]:
+    """Note the entry a name or text resolved to (see tracking_reads) and return it."""
+    if term is not None:
+        _note(term.kind, term.name)
+    return term
 
 
 def _as_written(key: str, text: str) -> str:
@@ -307,6 +385,7 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
     ambiguous: list[tuple[Ambiguity, Location]] = []
     qualified: list[tuple[Qualified, Location]] = []
     seen: dict[str, str] = {}
+    defined_in: dict[str, str] = {}
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         raise EngineError(f"no vocabulary files in {folder}")
@@ -323,6 +402,7 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
                             doc.location((group, i, "synonyms")),
                         )
                     seen[key] = entry.name
+                defined_in[f"{group[:-1]}:{entry.name}"] = path.name
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
@@ -343,4 +423,4 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
         for name in (q.name, q.means):
             if name not in names:
                 raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
-    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified])
+    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], defined_in)

@@ -24,7 +24,7 @@ class RulePack:
     info: PackInfo
     rules: list[LoadedRule]
     vocab: Vocabulary
-    vocab_files: dict[str, str] = field(default_factory=dict)
+    file_hashes: dict[str, str] = field(default_factory=dict)  # every file of the pack: relative path -> sha256
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:
@@ -32,21 +32,20 @@ class RulePack:
 
     @cached_property
     def digest(self) -> str:
-        """Content hash of every file the pack is made of (rules and vocabulary)."""
+        """Content hash of every file the pack is made of (rules, vocabulary, tables, pack.yaml, ...)."""
         h = hashlib.sha256()
         for name, sha in sorted(self.files().items()):
             h.update(f"{name}\0{sha}\n".encode())
         return h.hexdigest()
 
     def files(self) -> dict[str, str]:
-        """Relative path -> sha256 of each rule and vocabulary file."""
-        out = {_rel(r.path, self.root): r.sha256 for r in self.rules}
-        out.update(self.vocab_files_rel)
-        return out
+        """Relative path -> sha256 of every file of the pack."""
+        return self.file_hashes
 
     def used_files(self, rule_ids: set[str]) -> dict[str, str]:
-        """Relative path -> sha256 of the vocabulary and of the named rules' files."""
-        out = dict(self.vocab_files_rel)
+        """Relative path -> sha256 of the files a decision that evaluated these rules read: the
+        named rules' files and every file that is not a rule (vocabulary, tables, pack.yaml, ...)."""
+        out = dict(self.shared_files)
         out.update(self.files_by_rule[i] for i in rule_ids)
         return out
 
@@ -56,9 +55,29 @@ class RulePack:
         return {r.rule.id: (_rel(r.path, self.root), r.sha256) for r in self.rules}
 
     @cached_property
-    def vocab_files_rel(self) -> dict[str, str]:
-        """Relative path -> sha256 of each vocabulary file."""
-        return {_rel(p, self.root): sha for p, sha in self.vocab_files.items()}
+    def rules_by_file(self) -> dict[str, list[str]]:
+        """Relative path -> ids of the rules in that file."""
+        out: dict[str, list[str]] = {}
+        for rule_id, (path, _) in self.files_by_rule.items():
+            out.setdefault(path, []).append(rule_id)
+        return out
+
+    @cached_property
+    def shared_files(self) -> dict[str, str]:
+        """Relative path -> sha256 of the files every decision may read (all but the rule files)."""
+        return {path: sha for path, sha in self.file_hashes.items() if path not in self.rules_by_file}
+
+    def file_kind(self, path: str) -> tuple[str, list[str]]:
+        """What a pack file (relative path) holds: ('rule', rule ids), ('vocabulary', []),
+        ('table', [table id]) or ('pack', []) for anything else (pack.yaml, ...)."""
+        if path in self.rules_by_file:
+            return "rule", self.rules_by_file[path]
+        top = Path(path).parts[0] if Path(path).parts else ""
+        if top == "vocabulary":
+            return "vocabulary", []
+        if top == "tables":
+            return "table", [Path(path).stem]
+        return "pack", []
 
     def candidates(self, kind: str, name: str, classes: tuple[str, ...], category: str | None,
                    day: dt.date) -> list[Rule]:
@@ -98,6 +117,12 @@ def _rel(path: str, root: str) -> str:
         return str(path)
 
 
+def pack_files(root: str | Path) -> list[Path]:
+    """Every file the pack is made of (each YAML file under the pack folder), hashed into its digest
+    and listed in decision records whatever it holds, so a new kind of pack file is covered at once."""
+    return sorted(p for p in Path(root).rglob("*.yaml") if p.is_file())
+
+
 def rule_files(root: str | Path) -> list[Path]:
     root = Path(root)
     return sorted(p for p in root.rglob("*.yaml") if "vocabulary" not in p.relative_to(root).parts
@@ -117,7 +142,7 @@ def load_pack(root: str | Path | None = None) -> RulePack:
     info_path = root / "pack.yaml"
     if not info_path.is_file():
         raise EngineError(f"{info_path}: missing pack.yaml (name and version of the rule pack)")
-    key = pack_cache.key(root, [info_path, *rule_files(root), *sorted((root / "vocabulary").glob("*.yaml"))])
+    key = pack_cache.key(root, pack_files(root))
     pack = pack_cache.read(key)
     if pack is None:
         pack = _load_uncached(root, info_path)
@@ -128,10 +153,10 @@ def load_pack(root: str | Path | None = None) -> RulePack:
 def _load_uncached(root: Path, info_path: Path) -> RulePack:
     info = validate(PackInfo, read_document(info_path))
     vocab = load_vocabulary(root / "vocabulary")
-    vocab_files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-                   for p in sorted((root / "vocabulary").glob("*.yaml"))}
     rules = [load_rule(p) for p in rule_files(root)]
-    pack = RulePack(str(root), info, rules, vocab, vocab_files)
+    hashes = {_rel(str(p), str(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in pack_files(root)}
+    hashes.update({_rel(r.path, str(root)): r.sha256 for r in rules})  # the very bytes each rule was read from
+    pack = RulePack(str(root), info, rules, vocab, hashes)
     check_pack(pack)
     return pack
 

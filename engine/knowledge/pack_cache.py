@@ -35,8 +35,10 @@ def folder() -> Optional[Path]:
     return Path.home() / ".cache" / "ur-engine"
 
 
-def _engine_sources() -> str:
-    """One hash of the engine's own code (what validates a pack and what the pack objects are)."""
+def engine_code_digest() -> str:
+    """One sha256 of the engine's own code: every .py file under engine/, by relative path and bytes.
+    It keys this cache (the code that validated a pack) and is written in every decision record
+    (the code that decided it)."""
     global _ENGINE_SOURCES
     if _ENGINE_SOURCES is None:
         h = hashlib.sha256()
@@ -60,7 +62,7 @@ def key(root: Path, files: list[Path]) -> Optional[str]:
     """The cache key of a pack made of `files` under `root`, or None when caching is off."""
     if folder() is None:
         return None
-    h = hashlib.sha256(f"{Path(root).resolve()}\n{_versions()}\n{_engine_sources()}\n".encode())
+    h = hashlib.sha256(f"{Path(root).resolve()}\n{_versions()}\n{engine_code_digest()}\n".encode())
     for path in files:
         try:
             data = path.read_bytes()

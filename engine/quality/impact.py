@@ -1,5 +1,6 @@
-"""Impact analysis of a rule change: evaluate every case with the rules at a git revision and as
-they are now, and list what changed (rule criteria and thresholds; item outcomes and unmet lists).
+"""Impact analysis of a rule-pack change: evaluate every case with the pack at a git revision and
+as it is now, and list what changed (rule criteria and thresholds, vocabulary entries, tables and
+other pack files; item outcomes and unmet lists).
 
 Both packs run in one process: compiled rulesets are registered as `<rule id>@<content hash>`.
 """
@@ -33,6 +34,16 @@ class RuleChange(BaseModel):
     detail: str
 
 
+class DataChange(BaseModel):
+    """A vocabulary entry, a table or another pack file that was added, removed or changed."""
+
+    kind: str  # vocabulary / table / file
+    name: str  # entry key ("drug:carisoprodol"), table id, or path
+    file: str
+    change: str  # added / removed / changed
+    detail: str
+
+
 class ItemChange(BaseModel):
     case: str
     name: str
@@ -50,6 +61,7 @@ class ItemChange(BaseModel):
 class ImpactReport(BaseModel):
     rev: str
     rules: list[RuleChange]
+    data: list[DataChange] = []
     items: list[ItemChange]
     evaluated: int
 
@@ -117,6 +129,61 @@ def _compare_rule(a: Rule, b: Rule) -> list[RuleChange]:
     return out
 
 
+def vocabulary_changes(old: RulePack, new: RulePack) -> list[DataChange]:
+    """Vocabulary entries added, removed or changed, each change spelled out field by field."""
+    from engine.decide.verification import diff_paths
+
+    keys = sorted({f"drug:{n}" for n in (*dict.keys(old.vocab.drugs), *dict.keys(new.vocab.drugs))}
+                  | {f"service:{n}" for n in (*dict.keys(old.vocab.services), *dict.keys(new.vocab.services))})
+    out = []
+    for key in keys:
+        before, after = old.vocab.entry(key), new.vocab.entry(key)
+        where = new.vocab.entry_files.get(key) or old.vocab.entry_files.get(key, "?")
+        if before == after:
+            continue
+        if before is None or after is None:
+            shown = after if before is None else before
+            out.append(DataChange(kind="vocabulary", name=key, file=f"vocabulary/{where}",
+                                  change="added" if before is None else "removed",
+                                  detail=_show(shown.model_dump(mode="json", exclude_defaults=True))))
+        else:
+            detail = "; ".join(diff_paths(before.model_dump(mode="json"), after.model_dump(mode="json")))
+            out.append(DataChange(kind="vocabulary", name=key, file=f"vocabulary/{where}", change="changed", detail=detail))
+    return out
+
+
+def file_changes(old: RulePack, new: RulePack) -> list[DataChange]:
+    """Tables and other pack files (not rules, not vocabulary) added, removed or changed, with the
+    paths inside them whose values moved (read as data, whatever the file's kind)."""
+    from engine.decide.verification import diff_paths
+
+    out = []
+    before, after = old.files(), new.files()
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) == after.get(path):
+            continue
+        kind, names = (new if path in after else old).file_kind(path)
+        if kind in ("rule", "vocabulary"):
+            continue
+        change = "added" if path not in before else "removed" if path not in after else "changed"
+        detail = "; ".join(diff_paths(_data(old, path), _data(new, path))) or "formatting or comments only"
+        out.append(DataChange(kind="table" if kind == "table" else "file", name=names[0] if names else path,
+                              file=path, change=change, detail=detail))
+    return out
+
+
+def _data(pack: RulePack, path: str) -> object:
+    """The parsed content of a pack file (None when absent or unreadable)."""
+    from engine.intake.sources import read_document
+
+    if path not in pack.files():
+        return None
+    try:
+        return read_document(Path(pack.root) / path).data
+    except EngineError:
+        return None
+
+
 def _value(value: object) -> str:
     return "[" + ", ".join(map(show_value, value)) + "]" if isinstance(value, list) else show_value(value)
 
@@ -169,7 +236,8 @@ def impact(rev: str = "HEAD", rules_dir: Optional[Path] = None, paths: Iterable[
     with tempfile.TemporaryDirectory(prefix="ur-diff-") as tmp:
         old = pack_at(rev, rules_dir, Path(tmp))
         items, count = item_changes(paths, old, new)
-    return ImpactReport(rev=rev, rules=rule_changes(old, new), items=items, evaluated=count)
+        data = vocabulary_changes(old, new) + file_changes(old, new)  # reads the old files: inside the block
+    return ImpactReport(rev=rev, rules=rule_changes(old, new), data=data, items=items, evaluated=count)
 
 
 def render(report: ImpactReport) -> str:
@@ -177,6 +245,14 @@ def render(report: ImpactReport) -> str:
     for ch in report.rules:
         where = ch.rule + (f".{ch.criterion}" if ch.criterion != "-" else "")
         lines.append(f"  {ch.kind.upper():8} {where}: {ch.detail}")
+    for kind, title in (("vocabulary", "vocabulary entry changes"), ("table", "table changes"),
+                        ("file", "other pack file changes")):
+        group = [d for d in report.data if d.kind == kind]
+        if group or kind != "file":
+            lines.append(f"{title}: {len(group) or 'none'}")
+        for d in group:
+            where = f" ({d.file})" if d.file != d.name else ""
+            lines.append(f"  {d.change.upper():8} {d.name}{where}: {d.detail}")
     lines.append(f"items changed: {len(report.items)} of {report.evaluated} evaluated")
     for it in report.items:
         plus = sorted(set(it.unmet_after) - set(it.unmet_before))

@@ -11,7 +11,7 @@ from html import escape
 
 from engine.decide.decision import CriterionResult, ItemDecision, RuleResult
 from engine.report.explain import MARK, OUTCOME, deciding, fact_text, rule_state, trace_groups, verified_text
-from engine.decide.record import DecisionRecord, Verification
+from engine.decide.record import DecisionRecord
 
 TITLE = "UR decision explanation"
 
@@ -30,8 +30,13 @@ def header_fields(record: DecisionRecord) -> list[tuple[str, str]]:
         ("Rule pack digest", f"sha256 {pack.digest}"),
         ("Case input digest", f"sha256 {record.input.sha256}"),
         ("Engine", f"{engine.name} {engine.version}, durable-rules {engine.durable_rules}, Python {engine.python}"),
-        ("Record created", record.created),
     ]
+    if engine.code:
+        fields.append(("Engine code digest", f"sha256 {engine.code}"))
+    fields.append(("Record created", record.created))
+    if record.seal is not None:
+        signed = f", signed with key {record.signature.key}" if record.signature else ""
+        fields.append(("Record seal", f"sha256 {record.seal.sha256}{signed}"))
     return fields
 
 
@@ -195,53 +200,3 @@ def _html_trace(trace: list[str], only_unmet: bool) -> str:
 
 
 # --- ur verify --------------------------------------------------------------------------------
-
-def render_verification(result: Verification) -> str:
-    """Plain-text verdict of re-running a record: reproduced, or exactly what changed."""
-    old, new = result.recorded_pack, result.current_pack
-    lines = [f"Record of case {result.case} (created {result.created})",
-             f"  input:      {'intact (sha256 matches the recorded input)' if result.input_intact else 'MODIFIED: the recorded input does not match its sha256'}",
-             f"  recorded:   {old.name} {old.version}, pack digest {old.digest}",
-             f"  current:    {new.name} {new.version}, pack digest {new.digest}"]
-    if result.recorded_engine != result.current_engine:
-        e1, e2 = result.recorded_engine, result.current_engine
-        lines.append(f"  engine:     recorded {e1.version} (durable-rules {e1.durable_rules}, Python {e1.python}); "
-                     f"now {e2.version} (durable-rules {e2.durable_rules}, Python {e2.python})")
-    verdict = "REPRODUCED: every item, rule and criterion is identical" if result.reproduced else "CHANGED"
-    lines.append(f"Result: {verdict}")
-    if result.outcomes:
-        lines.append("Items whose determination changed:")
-        lines += [f"  {c.item}: {c.old} -> {c.new}" for c in result.outcomes]
-    if result.criteria:
-        lines.append("Criteria that changed (item, rule, criterion: old -> new):")
-        lines += [f"  {c.item}  {c.rule}  {c.criterion}: {_status(c.old)} -> {_status(c.new)}" for c in result.criteria]
-    if result.files:
-        lines.append("Rule-pack files that differ:")
-        for f in result.files:
-            lines += [f"  {f.path}", f"    recorded sha256 {f.old or 'absent'}", f"    current  sha256 {f.new or 'absent'}"]
-    else:
-        lines.append("Rule-pack files: identical")
-    other = other_differences(result)
-    if other:
-        lines.append("Other differences (wording, tests or fact values; path: recorded -> current):")
-        lines += [f"  {d}" for d in other]
-    return "\n".join(lines)
-
-
-IMPLIED = ("outcome", "unmet", "satisfied", "counts_against", "summary", "status", "applicable", "superseded_by")
-
-
-def other_differences(result: Verification) -> list[str]:
-    """Differences not already listed as a changed outcome or criterion status."""
-    listed = bool(result.outcomes or result.criteria)
-    out = []
-    for line in result.details:
-        path = line.split(": ", 1)[0]
-        if path.rsplit(".", 1)[-1] in IMPLIED or (listed and path == "trace"):
-            continue
-        out.append(line)
-    return out
-
-
-def _status(value: str) -> str:
-    return MARK.get(value, value).lower()
