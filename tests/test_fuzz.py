@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from engine.knowledge.case_files import load_cases
 from engine.errors import EngineError
-from engine.knowledge.rules import load_rule
+from engine.knowledge.pack_check import load_rule
 from tests.conftest import ROOT
 
 TRIED = {"n": 0}

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from engine.errors import EngineError
+from engine.knowledge.pack import load_pack
 from engine.quality.lint import lint_pack, reachable
 from engine.knowledge.rules import Leaf, All, Any_
 from tests.conftest import ROOT
@@ -74,8 +75,36 @@ def test_schema_error_is_bad_input_not_a_finding(tmp_path):
     shutil.copytree(BAD / "vocabulary", tmp_path / "vocabulary")
     shutil.copy(BAD / "pack.yaml", tmp_path / "pack.yaml")
     (tmp_path / "broken.yaml").write_text("id: x\ntier: mtus\n")
+    [found] = [i for i in lint_pack(tmp_path) if i.file.endswith("broken.yaml")]
+    assert (found.code, found.severity) == ("schema", "error")
     with pytest.raises(EngineError, match="broken.yaml"):
-        lint_pack(tmp_path)
+        load_pack(tmp_path)
+
+
+def test_every_problem_in_every_file_is_reported_at_once(tmp_path):
+    """Two files that do not fit the schema, a vocabulary clash and a rule naming an unknown fact:
+    `ur validate` lists all four (bad input: stderr, exit 2); loading refuses the pack with the
+    first and says how many more there are."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "odg" / "broken-one.yaml").write_text("id: x\ntier: mtus\n")
+    (rules / "odg" / "broken-two.yaml").write_text("id: [unclosed\n")
+    (rules / "vocabulary" / "zz-clash.yaml").write_text("drugs:\n  - {name: soma-again, synonyms: [Soma]}\n")
+    soma = rules / "mtus-cpmtg-2009" / "carisoprodol.yaml"
+    soma.write_text(soma.read_text().replace("fact: request.days_supply,", "fact: request.day_supply,", 1))
+    proc = subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "validate", "--rules", str(rules)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    errors = proc.stderr.splitlines()
+    assert any("broken-one.yaml:1" in e and "Field required" in e for e in errors)
+    assert any("broken-two.yaml:" in e and "YAML syntax error" in e for e in errors)
+    assert any("zz-clash.yaml:2: drugs[0].synonyms: name 'Soma' already means 'carisoprodol'" in e for e in errors)
+    assert len(errors) == 3 and all(e.startswith("error: ") for e in errors)
+    assert "carisoprodol.yaml" in proc.stdout and "unknown-fact" in proc.stdout and "request.day_supply" in proc.stdout
+    with pytest.raises(EngineError, match=r"and 3 more problems in the pack: run `ur validate`"):
+        load_pack(rules)
 
 
 def test_reachability_of_small_conditions():

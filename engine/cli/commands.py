@@ -80,19 +80,32 @@ def validate(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Case files or folders (default: cases/).")] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Validate and lint the rule pack, then the case files, without evaluating them."""
+    """Validate and lint the rule pack, then the case files, without evaluating them.
+
+    Every problem in every rule-pack file is reported, one line each: a file that cannot be read
+    or does not fit its model is bad input (stderr, exit 2); lint findings go to stdout (exit 1)."""
     from engine.knowledge.case_files import load_cases
+    from engine.knowledge.pack_check import UNREADABLE
     from engine.decide.evaluate import resolve_items
     from engine.quality.lint import lint_pack
     from engine.intake.cases import case_files
 
     try:
         issues = lint_pack(rules)
-        for issue in issues:
-            typer.echo(str(issue))
-        if any(i.severity == "error" for i in issues):
-            typer.echo(f"{len(issues)} lint findings; cases not checked until the rule errors are fixed")
-            raise typer.Exit(EXIT_FAIL)
+    except EngineError as exc:
+        fail(exc)
+    unreadable = [i for i in issues if i.code == UNREADABLE]
+    findings = [i for i in issues if i.code != UNREADABLE]
+    for issue in unreadable:
+        typer.echo(f"error: {issue.error()}", err=True)
+    for issue in findings:
+        typer.echo(str(issue))
+    if unreadable:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if any(i.severity == "error" for i in findings):
+        typer.echo(f"{len(findings)} lint findings; cases not checked until the rule errors are fixed")
+        raise typer.Exit(EXIT_FAIL)
+    try:
         pack = load_rules(rules)
         count = 0
         for path in case_files(paths or [Path("cases")]):
@@ -101,7 +114,7 @@ def validate(
                 count += 1
     except EngineError as exc:
         fail(exc)
-    if issues:
-        typer.echo(f"{len(issues)} lint findings; {len(pack.rules)} rules, {count} cases")
+    if findings:
+        typer.echo(f"{len(findings)} lint findings; {len(pack.rules)} rules, {count} cases")
         raise typer.Exit(EXIT_FAIL)
     typer.echo(f"ok: {len(pack.rules)} rules, {count} cases")

@@ -377,30 +377,34 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
 
 
-def load_vocabulary(folder: str | Path) -> Vocabulary:
-    """Read every vocabulary file; duplicate names across files are an error, and so is an
-    ambiguous word or qualified reading naming an entry that does not exist."""
+def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[EngineError]]:
+    """Every vocabulary file, and every problem in every file: a file that does not fit the model,
+    a name that already means another entry, an ambiguous word or qualified reading naming an entry
+    that does not exist; the entries of the files that fit."""
     drugs: list[Drug] = []
     services: list[Service] = []
     ambiguous: list[tuple[Ambiguity, Location]] = []
     qualified: list[tuple[Qualified, Location]] = []
     seen: dict[str, str] = {}
     defined_in: dict[str, str] = {}
+    problems: list[EngineError] = []
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
-        raise EngineError(f"no vocabulary files in {folder}")
+        return None, [EngineError(f"no vocabulary files in {folder}")]
     for path in files:
-        doc = read_document(path)
-        vocab = validate(VocabularyFile, doc)
+        try:
+            doc = read_document(path)
+            vocab = validate(VocabularyFile, doc)
+        except EngineError as exc:
+            problems.append(exc)
+            continue
         for group, entries in (("drugs", vocab.drugs), ("services", vocab.services)):
             for i, entry in enumerate(entries):
                 for word in [entry.name, *entry.synonyms]:
                     key = normalise(word)
                     if key in seen and seen[key] != entry.name:
-                        raise EngineError(
-                            f"name '{word}' already means '{seen[key]}'",
-                            doc.location((group, i, "synonyms")),
-                        )
+                        problems.append(EngineError(f"name '{word}' already means '{seen[key]}'",
+                                                    doc.location((group, i, "synonyms"))))
                     seen[key] = entry.name
                 defined_in[f"{group[:-1]}:{entry.name}"] = path.name
         drugs.extend(vocab.drugs)
@@ -411,16 +415,17 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
     for amb, where in ambiguous:
         for word in amb.words:
             if normalise(word) in seen:
-                raise EngineError(f"ambiguous word '{word}' is also a name of '{seen[normalise(word)]}'", where)
+                problems.append(EngineError(f"ambiguous word '{word}' is also a name of '{seen[normalise(word)]}'", where))
             seen[normalise(word)] = "an ambiguous word"
         meant = [m.name for m in amb.meanings]
         for name in [*meant, *([amb.default] if amb.default else [])]:
             if name not in names:
-                raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
+                problems.append(EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where))
         if amb.default is not None and amb.default not in meant:
-            raise EngineError(f"default '{amb.default}' is not one of its meanings", where)
+            problems.append(EngineError(f"default '{amb.default}' is not one of its meanings", where))
     for q, where in qualified:
         for name in (q.name, q.means):
             if name not in names:
-                raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
-    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], defined_in)
+                problems.append(EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where))
+    vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], defined_in)
+    return vocabulary, problems

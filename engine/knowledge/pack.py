@@ -9,9 +9,9 @@ from functools import cached_property
 from pathlib import Path
 
 from engine.errors import EngineError
-from engine.knowledge.rules import LoadedRule, PackInfo, Rule, load_rule
-from engine.intake.sources import read_document, suggest, validate
-from engine.intake.vocabulary import Vocabulary, load_vocabulary
+from engine.knowledge.pack_check import pack_files, read_pack, refuse
+from engine.knowledge.rules import LoadedRule, PackInfo, Rule
+from engine.intake.vocabulary import Vocabulary
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -117,18 +117,6 @@ def _rel(path: str, root: str) -> str:
         return str(path)
 
 
-def pack_files(root: str | Path) -> list[Path]:
-    """Every file the pack is made of (each YAML file under the pack folder), hashed into its digest
-    and listed in decision records whatever it holds, so a new kind of pack file is covered at once."""
-    return sorted(p for p in Path(root).rglob("*.yaml") if p.is_file())
-
-
-def rule_files(root: str | Path) -> list[Path]:
-    root = Path(root)
-    return sorted(p for p in root.rglob("*.yaml") if "vocabulary" not in p.relative_to(root).parts
-                  and p.name != "pack.yaml")
-
-
 def load_pack(root: str | Path | None = None) -> RulePack:
     """Load every rule under `root` (default: the repository's rules/) and cross-check them.
 
@@ -145,43 +133,16 @@ def load_pack(root: str | Path | None = None) -> RulePack:
     key = pack_cache.key(root, pack_files(root))
     pack = pack_cache.read(key)
     if pack is None:
-        pack = _load_uncached(root, info_path)
+        pack = _load_uncached(root)
         pack_cache.write(key, pack)
     return pack
 
 
-def _load_uncached(root: Path, info_path: Path) -> RulePack:
-    info = validate(PackInfo, read_document(info_path))
-    vocab = load_vocabulary(root / "vocabulary")
-    rules = [load_rule(p) for p in rule_files(root)]
+def _load_uncached(root: Path) -> RulePack:
+    """Read and check every file (engine/knowledge/pack_check.py); refuse the pack on any problem."""
+    reading = read_pack(root)
+    refuse(reading.issues)
+    assert reading.info is not None and reading.vocab is not None
     hashes = {_rel(str(p), str(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in pack_files(root)}
-    hashes.update({_rel(r.path, str(root)): r.sha256 for r in rules})  # the very bytes each rule was read from
-    pack = RulePack(str(root), info, rules, vocab, hashes)
-    check_pack(pack)
-    return pack
-
-
-def check_pack(pack: RulePack) -> None:
-    """Cross-file checks that make a pack unusable: duplicate ids, unknown names."""
-    seen: dict[str, str] = {}
-    classes = {c for d in pack.vocab.drugs.values() for c in d.classes}
-    categories = {s.category for s in pack.vocab.services.values()}
-    for loaded in pack.rules:
-        rule, doc = loaded.rule, loaded.doc
-        if rule.id in seen:
-            raise EngineError(f"rule id '{rule.id}' is also used by {seen[rule.id]}", doc.location(("id",)))
-        seen[rule.id] = loaded.path
-        target = rule.applies_to
-        for field_name, names, known in (("drugs", target.drugs, pack.vocab.drugs), ("classes", target.classes, classes),
-                                         ("services", target.services, pack.vocab.services),
-                                         ("categories", target.categories, categories)):
-            for j, name in enumerate(names):
-                if name not in known:
-                    raise EngineError(f"unknown {field_name[:-1] if field_name != 'classes' else 'class'} '{name}'"
-                                      f"{suggest(name, known)}", doc.location(("applies_to", field_name, j)))
-    for loaded in pack.rules:
-        for field_name in ("supersedes", "replaces"):
-            for j, other in enumerate(getattr(loaded.rule, field_name)):
-                if other not in seen:
-                    raise EngineError(f"{field_name} unknown rule '{other}'{suggest(other, seen)}",
-                                      loaded.doc.location((field_name, j)))
+    hashes.update({_rel(r.path, str(root)): r.sha256 for r in reading.rules})  # the very bytes each rule was read from
+    return RulePack(str(root), reading.info, reading.rules, reading.vocab, hashes)

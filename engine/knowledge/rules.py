@@ -1,4 +1,5 @@
 """Rule files: one guideline topic each, validated by pydantic, conditions as data (never eval).
+Reading and checking them is engine/knowledge/pack_check.py.
 
 A rule applies to items by drug name, drug class, service or service category, optionally
 narrowed by a `when` condition; an item is medically necessary when every criterion of every
@@ -8,14 +9,11 @@ applicable rule is met.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-from engine.errors import EngineError
-from engine.intake.sources import Document, read_document, suggest, validate
+from engine.intake.sources import Document
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 Tier = Literal["mtus", "acoem", "odg", "other"]
@@ -153,49 +151,3 @@ class PackInfo(Model):
     name: StrictStr
     version: StrictStr
     description: Optional[StrictStr] = None
-
-
-def load_rule(path: str | Path) -> LoadedRule:
-    """Read and validate one rule file, including fact names and types in its conditions."""
-    raw = Path(path).read_bytes() if Path(path).is_file() else b""
-    doc = read_document(path)
-    rule = validate(Rule, doc)
-    check_rule_facts(rule, doc)
-    return LoadedRule(rule=rule, path=str(path), sha256=hashlib.sha256(raw).hexdigest(), doc=doc)
-
-
-def check_rule_facts(rule: Rule, doc: Document) -> None:
-    """Every fact named must exist in the catalog, with a value of its type."""
-    seen: set[str] = set()
-    for i, crit in enumerate(rule.criteria):
-        if crit.id in seen:
-            raise EngineError(f"duplicate criterion id '{crit.id}'", doc.location(("criteria", i, "id")))
-        seen.add(crit.id)
-        _check_condition(crit.condition, ("criteria", i, "condition"), doc)
-    if rule.when is not None:
-        _check_condition(rule.when, ("when",), doc)
-
-
-def _check_condition(cond: Any, path: tuple, doc: Document) -> None:
-    from engine.knowledge.facts import FACTS, value_problem
-
-    if isinstance(cond, Leaf):
-        fact = FACTS.get(cond.fact)
-        if fact is None:
-            raise EngineError(f"unknown fact '{cond.fact}'{suggest(cond.fact, FACTS)}", doc.location(path + ("fact",)))
-        values = cond.value if isinstance(cond.value, list) else [cond.value]
-        if cond.op == "documented":
-            return
-        for value in values:
-            problem = value_problem(fact, value)
-            if problem:
-                raise EngineError(f"{cond.fact} is {fact.type}: {problem}", doc.location(path + ("value",)))
-        if fact.type == "bool" and cond.op not in ("eq", "ne"):
-            raise EngineError(f"{cond.fact} is a yes/no fact; use eq or ne", doc.location(path + ("op",)))
-        return
-    if isinstance(cond, Not):
-        _check_condition(cond.not_, path + ("not",), doc)
-        return
-    name = "all" if isinstance(cond, All) else "any"
-    for j, child in enumerate(getattr(cond, name)):
-        _check_condition(child, path + (name, j), doc)
