@@ -253,3 +253,20 @@ def test_format_1_records_still_load_and_verify(pack):
     assert all(f.path != "pack.yaml" for f in result.files)  # format 1 never listed it: not a change
     cli = runner.invoke(app, ["verify", str(FORMAT_1)])
     assert cli.exit_code in (0, 1) and "not sealed (format 1 record)" in cli.stdout
+
+
+def test_a_changed_table_file_is_named_as_a_table(pack):
+    """Tables (rules/tables/<id>.yaml) are pack files like any other: a record lists them, and a
+    changed one is reported under its table id."""
+    from engine.decide.verification import file_changes
+    from engine.report.verification_text import render_verification
+
+    assert pack.file_kind("tables/visit-allowances.yaml") == ("table", ["visit-allowances"])
+    assert pack.file_kind("vocabulary/drugs.yaml") == ("vocabulary", [])
+    assert pack.file_kind("pack.yaml") == ("pack", [])
+    [change] = file_changes({"tables/visit-allowances.yaml": "a" * 64}, {"tables/visit-allowances.yaml": "b" * 64}, pack)
+    assert (change.kind, change.names) == ("table", ["visit-allowances"])
+    loaded = load_cases(SOMA_CASE)[0]
+    result = verify(decide(loaded.case, loaded.name, pack, "2020-01-01T00:00:00Z"), pack)
+    text = render_verification(result.model_copy(update={"files": [change], "verdict": "not_reproduced"}))
+    assert "Tables that differ:\n  tables/visit-allowances.yaml (visit-allowances)\n    recorded sha256 aaaa" in text
