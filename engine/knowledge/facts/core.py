@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
+from engine.intake.cases import Role
 from engine.knowledge.facts import Context, derived, weeks_between
 
 
@@ -144,6 +147,8 @@ def _single(ctx: Context):
          "Urine drug screens inconsistent with the prescribed drugs that the prescriber did not address",
          section="screens")
 def _unaddressed(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return sum(1 for s in ctx.case.monitoring.drug_screens if not s.consistent and not s.addressed)
 
 
@@ -151,6 +156,8 @@ def _unaddressed(ctx: Context):
          "Urine drug screens in the 12 months before the request that were consistent with the prescribed drugs",
          section="screens")
 def _consistent_year(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
                      (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
 
@@ -158,6 +165,8 @@ def _consistent_year(ctx: Context):
 @derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
          section="screens")
 def _screens_year(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return sum(1 for s in ctx.case.monitoring.drug_screens
                if s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)
 
@@ -177,3 +186,26 @@ def _levelled(findings, ctx: Context):
         return True
     exam = ctx.case.exam
     return False if (exam.date or exam.documented_in) else None
+
+
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@derived("record.author_role", "text", "Role of the provider whose record the request rests on (`author:`)",
+         values=ROLES)
+def _author_role(ctx: Context):
+    return ctx.case.author.role if ctx.case.author else None
+
+
+@derived("record.pain_management_input", "bool",
+         "A pain-management physician wrote the record or one of its reports (`author:` or `reports:` role "
+         "pain_management), or the record says a pain specialist manages or reviewed the drugs "
+         "(finding.pain_specialist_involved)", section="record")
+def _pain_management(ctx: Context):
+    roles = {r.role for r in ctx.case.reports} | ({ctx.case.author.role} if ctx.case.author else set())
+    if "pain_management" in roles:
+        return True
+    stated = ctx.case.findings.get("pain_specialist_involved")
+    if stated is not None:
+        return stated
+    return False if roles else None

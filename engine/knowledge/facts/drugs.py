@@ -48,8 +48,8 @@ def _weeks_on(ctx: Context):
     if not _drug(ctx):
         return None
     med = ctx.medication()
-    if med is None:
-        return 0.0
+    if med is None:  # a new start only when the record lists the medications and this one is not among them
+        return 0.0 if ctx.documented("medications") else None
     return weeks_between(med.since, ctx.request_date)
 
 
@@ -97,7 +97,7 @@ def _aberrant(ctx: Context):
          "Other current drugs whose main class (the first class in the vocabulary) is the requested "
          "drug's, e.g. a second muscle relaxant", section="medication")
 def _same_class(ctx: Context):
-    if not _drug(ctx) or not ctx.resolved.classes:
+    if not _drug(ctx) or not ctx.resolved.classes or not ctx.documented("medications"):
         return None
     main = ctx.resolved.classes[0]
     return float(sum(1 for _, classes, name in ctx.current_drugs()
@@ -106,7 +106,9 @@ def _same_class(ctx: Context):
 
 @derived("drug.current_opioid", "bool", "The patient currently takes any opioid", section="medication")
 def _any_opioid(ctx: Context):
-    return any("opioid" in classes for _, classes, _ in ctx.current_drugs())
+    if any("opioid" in classes for _, classes, _ in ctx.current_drugs()):
+        return True
+    return False if ctx.documented("medications") else None
 
 
 def _mme(ctx: Context, name: str, strength: Optional[str], units: Optional[float]) -> Optional[float]:

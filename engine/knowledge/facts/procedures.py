@@ -77,14 +77,16 @@ def _test_name(text: str) -> str:
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
          section="procedures")
 def _prior_count(ctx: Context):
-    return float(len(ctx.prior())) if _service(ctx) else None
+    if not _service(ctx) or not ctx.documented("procedures"):
+        return None
+    return float(len(ctx.prior()))
 
 
 @derived("history.prior_count_past_year", "number",
          "Earlier procedures of the requested service in the same region within the last 12 months",
          section="procedures")
 def _prior_year(ctx: Context):
-    if not _service(ctx):
+    if not _service(ctx) or not ctx.documented("procedures"):
         return None
     return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= 365))
 
@@ -137,7 +139,7 @@ def _total_visits(ctx: Context):
 @derived("imaging.prior_study", "bool", "A study of the same kind and region was done before", section="studies")
 def _prior_study(ctx: Context):
     kind = _study_kind(ctx)
-    if kind is None:
+    if kind is None or not ctx.documented("studies"):
         return None
     return any(s.kind in kind and (ctx.resolved.region is None or s.region == ctx.resolved.region)
                for s in ctx.case.studies)
