@@ -38,7 +38,7 @@ def assert_one_line_error(result, path, line: int, *fragments: str) -> None:
 
 
 def test_good_case_explains(tmp_path):
-    _, result = run_check(tmp_path, GOOD)
+    _, result = run_check(tmp_path, GOOD + "medications: []\n")  # a new start: no drug taken now
     assert result.exit_code == 0, result.stderr
     assert "OVERTURNED" in result.stdout
 

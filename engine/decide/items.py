@@ -66,7 +66,8 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
 
 def check_history_names(case: Case, pack: RulePack, where) -> None:
     """Every drug and service named in a history must be known (or marked `kind: other`, kept and
-    shown as unclassified): a misspelt name silently dropped would read as "never taken"."""
+    shown as unclassified), and every examination sign word too: a misspelt name silently dropped
+    would read as "never taken" or "not examined"."""
     vocab = pack.vocab
     for i, med in enumerate(case.medications):
         term = None if med.kind == "other" else vocab.lookup(med.drug)
@@ -74,6 +75,10 @@ def check_history_names(case: Case, pack: RulePack, where) -> None:
             raise EngineError(f"unknown drug '{med.drug}' in the medication history{vocab.suggestion(med.drug)}; "
                               "if it is not in the vocabulary, write kind: other to keep it unclassified",
                               where(("medications", i, "drug")))
+    for i, sign in enumerate(case.exam.signs):
+        if vocab.sign_kind(sign.sign) is None:
+            raise EngineError(f"unknown examination sign '{sign.sign}'{suggest(sign.sign, vocab.signs)}; "
+                              "rules/vocabulary/exam-signs.yaml lists the words read", where(("exam", "signs", i, "sign")))
     for i, proc in enumerate(case.procedures):
         term = None if proc.kind == "other" else vocab.lookup(proc.service)
         if proc.kind != "other" and term is None:

@@ -278,6 +278,17 @@ def levels_in_text(text: str) -> list[str]:
     return [m.group(0) for m in _LEVEL.finditer(text)]
 
 
+_SIDE = re.compile(r"\b(right|left|bilateral|bilaterally|both sides|rt|lt)\b", re.I)
+_SIDE_WORDS = {"right": "right", "rt": "right", "left": "left", "lt": "left", "bilateral": "both",
+               "bilaterally": "both", "both sides": "both"}
+
+
+def side_in_text(text: str) -> Optional[str]:
+    """The side a request names ("right L4-5 TFESI" -> right; "bilateral" -> both); None if none or two."""
+    sides = {_SIDE_WORDS[m.group(1).lower()] for m in _SIDE.finditer(text)}
+    return sides.pop() if len(sides) == 1 else ("both" if {"right", "left"} <= sides else None)
+
+
 def level_segments(levels: list[str]) -> list[str]:
     """Single motion segments: 'L4-5' -> ['L4-L5'], 'L4-S1' -> ['L4-L5', 'L5-S1']; other text counts as one."""
     out: list[str] = []

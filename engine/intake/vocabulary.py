@@ -88,11 +88,23 @@ class Qualified(Model):
     says: StrictStr
 
 
+SignKind = Literal["sensory_change", "motor_deficit", "reflex_change", "nerve_tension", "not_radicular"]
+
+
+class SignWords(Model):
+    """Words clinicians use for one kind of examination sign ("hypoesthesia" is a sensory change)."""
+
+    name: SignKind
+    synonyms: list[StrictStr] = []
+    note: Optional[StrictStr] = None
+
+
 class VocabularyFile(Model):
     drugs: list[Drug] = []
     services: list[Service] = []
     ambiguous: list[Ambiguity] = []
     qualified: list[Qualified] = []
+    signs: list[SignWords] = []
 
 
 class Term(BaseModel):
@@ -121,9 +133,11 @@ class Vocabulary:
     """All known names; `find`/`read` scan request text, `resolve` checks one name."""
 
     def __init__(self, drugs: list[Drug], services: list[Service],
-                 ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = ()):
+                 ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = (),
+                 signs: Sequence[SignWords] = ()):
         self.drugs = {d.name: d for d in drugs}
         self.services = {s.name: s for s in services}
+        self.signs = {normalise(word): entry.name for entry in signs for word in [entry.name, *entry.synonyms]}
         self.index: dict[str, Term] = {}
         for d in drugs:
             term = Term(kind="drug", name=d.name, classes=tuple(d.classes))
@@ -142,6 +156,10 @@ class Vocabulary:
             + "|".join(re.escape(k) for k in sorted([*self.index, *self.ambiguous], key=len, reverse=True))
             + r")(?![a-z0-9])"
         )
+
+    def sign_kind(self, word: str) -> Optional[str]:
+        """The kind of an examination sign as a clinician names it, or None when the word is unknown."""
+        return self.signs.get(normalise(word))
 
     def resolve(self, name: str) -> Optional[Term]:
         return self.index.get(normalise(name))
@@ -306,7 +324,9 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
     services: list[Service] = []
     ambiguous: list[tuple[Ambiguity, Location]] = []
     qualified: list[tuple[Qualified, Location]] = []
+    signs: list[SignWords] = []
     seen: dict[str, str] = {}
+    seen_signs: dict[str, str] = {}
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         raise EngineError(f"no vocabulary files in {folder}")
@@ -323,10 +343,18 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
                             doc.location((group, i, "synonyms")),
                         )
                     seen[key] = entry.name
+        for i, entry in enumerate(vocab.signs):
+            for word in entry.synonyms:
+                key = normalise(word)
+                if seen_signs.get(key, entry.name) != entry.name:
+                    raise EngineError(f"sign '{word}' already means '{seen_signs[key]}'",
+                                      doc.location(("signs", i, "synonyms")))
+                seen_signs[key] = entry.name
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
         qualified += [(q, doc.location(("qualified", i))) for i, q in enumerate(vocab.qualified)]
+        signs.extend(vocab.signs)
     names = {e.name for e in [*drugs, *services]}
     for amb, where in ambiguous:
         for word in amb.words:
@@ -343,4 +371,4 @@ def load_vocabulary(folder: str | Path) -> Vocabulary:
         for name in (q.name, q.means):
             if name not in names:
                 raise EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where)
-    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified])
+    return Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs)
