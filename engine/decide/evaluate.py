@@ -121,6 +121,10 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     resolved = resolve_items(case, pack, doc, name)
     case, later = as_of_request(case)
     unused = (f"not used: dated after the request ({case.request_date}): {'; '.join(later)}",) if later else ()
+    other = [m.drug for m in case.medications if m.kind == "other"] + [p.service for p in case.procedures
+                                                                        if p.kind == "other"]
+    if other:
+        unused += (f"kept unclassified (kind: other), read by no rule: {'; '.join(other)}",)
     by_id = {r.id: (item, r) for item, r in zip(case.items, resolved)}
     outcomes: dict[str, str] = {}
     decisions: dict[str, ItemDecision] = {}

@@ -242,13 +242,6 @@ class Report(Model):
     date: Optional[Date] = None
 
 
-class RecordNote(Model):
-    """A case whose source does not state enough to decide it the way the reviewer did."""
-
-    status: Literal["insufficient"]
-    reason: Annotated[str, Field(min_length=1)]
-
-
 class Case(Model):
     """Everything the reviewer had: dates, findings, history, monitoring and the requests.
 
@@ -258,7 +251,8 @@ class Case(Model):
     id: Optional[StrictStr] = None
     title: Optional[StrictStr] = None
     source: Optional[StrictStr] = None
-    record: Optional[RecordNote] = None
+    record: Optional[Literal["insufficient"]] = None  # the source does not state enough to decide it
+    record_reason: Optional[Annotated[str, Field(min_length=10, max_length=500)]] = None
     author: Optional[Author] = None
     reports: list[Report] = Field(default_factory=list)
     request_date: Date
@@ -322,12 +316,12 @@ def read_cases(path: str | Path) -> list[LoadedCase]:
             positions = {**base_positions, **sub.positions}
             merged = Document(doc.path, data, positions)
             case = validate(Case, merged, prefix=("cases", i))
-            check_dates(case, merged, prefix=("cases", i))
+            check_case(case, merged, prefix=("cases", i))
             out.append(LoadedCase(case=case, path=doc.path, name=name, doc=merged, prefix=("cases", i)))
         _check_unique([c.name for c in out], doc, "cases")
         return out
     case = validate(Case, doc)
-    check_dates(case, doc)
+    check_case(case, doc)
     name = case.id or Path(doc.path).stem
     return [LoadedCase(case=case, path=doc.path, name=name, doc=doc)]
 
@@ -345,9 +339,10 @@ def history_documented(case: Case, history: str) -> bool:
     return history in case.model_fields_set
 
 
-def date_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tuple, str]]:
-    """Dates that cannot be: (field location, message). Evidence merely dated after the request
-    is not an error; it is set aside by `as_of_request`."""
+def case_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tuple, str]]:
+    """What cannot be, as (field location, message): impossible dates (evidence merely dated after
+    the request is not an error; `as_of_request` sets it aside) and an insufficient-record marker
+    without its reason."""
     today = today or dt.date.today()
     request = case.request_date
     out: list[tuple[tuple, str]] = []
@@ -361,15 +356,17 @@ def date_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tup
         out.append((("injury_date",), f"injury_date is after request_date ({injury} > {request})"))
     if injury and case.exam.date and case.exam.date < injury:
         out.append((("exam", "date"), f"the examination ({case.exam.date}) is dated before the injury ({injury})"))
+    if case.record and not case.record_reason:
+        out.append((("record",), "record: insufficient needs record_reason: what the source does not state"))
     for i, med in enumerate(case.medications):
         if med.since and med.stopped and med.stopped < med.since:
             out.append((("medications", i, "stopped"), f"stopped {med.stopped} is before since {med.since}"))
     return out
 
 
-def check_dates(case: Case, doc: Document, prefix: tuple = ()) -> None:
-    """Raise the first impossible date as a one-line error naming its field."""
-    problems = date_problems(case)
+def check_case(case: Case, doc: Document, prefix: tuple = ()) -> None:
+    """Raise the first problem as a one-line error naming its field."""
+    problems = case_problems(case)
     if problems:
         loc, message = problems[0]
         raise EngineError(message, Location(doc.path, doc.line_of(loc), dotted(prefix + loc)))

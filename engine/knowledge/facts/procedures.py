@@ -190,3 +190,29 @@ def _edx_dysfunction(ctx: Context):
            for s in studies):
         return True
     return False if any(s.significant_pathology is False for s in studies) else None
+
+
+# CPMTG 2009 p. 46 (ESIs, criterion 2, as S0 quotes it): conservative treatment is "exercises, physical
+# methods, NSAIDs and muscle relaxants". The services and drug classes that are such treatment:
+_CONSERVATIVE_SERVICES = {"physical_therapy", "chiropractic", "occupational_therapy", "aquatic_therapy",
+                          "home_exercise", "acupuncture"}
+_CONSERVATIVE_CLASSES = {"nsaid", "muscle_relaxant"}
+
+
+@derived("history.conservative_care_failed", "bool",
+         "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
+         "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
+         "history and moderate or radiating pain persists at the request", section="procedures")
+def _conservative_failed(ctx: Context):
+    stated = ctx.case.findings.get("conservative_care_failed")
+    if stated is not None:
+        return stated
+    tried = any(term is not None and term.name in _CONSERVATIVE_SERVICES
+                for term in (ctx.vocab.lookup(p.service) for p in ctx.case.procedures if p.kind != "other"))
+    tried = tried or any(_CONSERVATIVE_CLASSES & set(classes) for _, classes, _ in ctx.all_drugs())
+    if not tried:
+        return None
+    pain = ctx.case.pain
+    scores = [s for s in (pain.score, pain.with_medication) if s is not None]
+    persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
+    return True if persists else None
