@@ -255,7 +255,9 @@ def _tens_failed(ctx: Context):
 @derived("history.steroid_injection_done", "bool",
          "A corticosteroid injection of the same joint was done before", section="procedures")
 def _steroid_done(ctx: Context):
-    return _last_of(ctx, "corticosteroid_joint_injection") is not None
+    if _last_of(ctx, "corticosteroid_joint_injection") is not None:
+        return True
+    return False if ctx.documented("procedures") else None
 
 
 @derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
