@@ -34,6 +34,9 @@ _REGIONS = {
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
     "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
     "subacromial": "shoulder", "glenohumeral": "shoulder",
+    # spine regions as clinicians abbreviate them ("MRI C-spine", "MRI L/S")
+    "c-spine": "cervical", "t-spine": "thoracic", "l-spine": "lumbar", "ls-spine": "lumbar", "ls spine": "lumbar",
+    "l/s": "lumbar",
 }
 # Several-a-day words first: "twice daily" is 2 a day, not "daily".
 _PER_DAY = {"bid": 2, "twice": 2, "tid": 3, "qid": 4,
