@@ -304,3 +304,12 @@ def test_an_old_case_without_the_new_fields_still_loads(pack):
         case_from_data({"request_date": "2015-06-01", "record": "insufficient", "items": [SOMA]})
     case = case_from_data({"request_date": "2015-06-01", "items": [SOMA]})
     assert case.record is None and case.author is None and case.exam.signs == []
+
+
+def test_a_reported_percent_the_scores_contradict_is_not_relief(fact):
+    norco = {"request": "Norco 10/325 #90", "sig": "1 tid"}
+    meds = [{"drug": "Norco"}]
+    assert fact("benefit.pain_reduced", norco, medications=meds,
+                pain={"with_medication": 3, "reported_relief_percent": 70}) is True
+    assert fact("benefit.pain_reduced", norco, medications=meds,
+                pain={"with_medication": 8, "reported_relief_percent": 80}) is None

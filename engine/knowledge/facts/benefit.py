@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.knowledge.facts import Context, derived
+from engine.knowledge.facts.core import relief_matches_scores
 
 
 def regimen_value(ctx: Context, field: str) -> Any:
@@ -22,15 +23,17 @@ def regimen_value(ctx: Context, field: str) -> Any:
         return stated
     pain = ctx.case.pain
     scored = pain.with_medication is not None and pain.without_medication is not None
+    # a reported percent that the recorded scores contradict is not relief (seed 002, CPMTG p. 78)
+    percent = pain.reported_relief_percent if relief_matches_scores(pain) is not False else None
     if field == "pain_reduced":
         if scored:
             return pain.with_medication < pain.without_medication
-        if pain.reported_relief_percent is not None:
-            return pain.reported_relief_percent > 0
+        if percent is not None:
+            return percent > 0
     if field == "pain_reduction_percent":
         if scored and pain.without_medication:
             return round(100 * (pain.without_medication - pain.with_medication) / pain.without_medication, 1)
-        return pain.reported_relief_percent
+        return percent
     return None
 
 

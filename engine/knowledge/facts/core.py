@@ -183,7 +183,12 @@ def _neuropathic(ctx: Context):
 @derived("pain.relief_matches_scores", "bool",
          "Reported percent relief is consistent with the recorded pain scores (within 25 points)", section="pain")
 def _relief_matches(ctx: Context):
-    p = ctx.case.pain
+    return relief_matches_scores(ctx.case.pain)
+
+
+def relief_matches_scores(p) -> Optional[bool]:
+    """Whether a reported percent relief fits the pain scores recorded with it (S2: "80% relief"
+    while scores stay 5-8/10 is not substantial relief); None when either is missing."""
     if p.reported_relief_percent is None or p.with_medication is None:
         return None
     if p.without_medication:
