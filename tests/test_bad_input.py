@@ -38,7 +38,7 @@ def assert_one_line_error(result, path, line: int, *fragments: str) -> None:
 
 
 def test_good_case_explains(tmp_path):
-    _, result = run_check(tmp_path, GOOD)
+    _, result = run_check(tmp_path, GOOD + "medications: []\n")  # a new start: no drug taken now
     assert result.exit_code == 0, result.stderr
     assert "OVERTURNED" in result.stdout
 
@@ -72,6 +72,8 @@ def test_injury_after_request_is_refused(tmp_path):
     path, result = run_check(tmp_path, GOOD.replace("injury_date: 2014-01-01", "injury_date: 2016-01-01"))
     assert result.exit_code == 2
     assert "injury_date is after request_date" in result.stderr
+    line = GOOD.splitlines().index("injury_date: 2014-01-01") + 1
+    assert f"{path}:{line}: injury_date:" in result.stderr
 
 
 @pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes"])

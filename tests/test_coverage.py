@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 
 SOMA_CASES = """\
 base:
+  medications: []
   request_date: 2015-06-01
   injury_date: 2012-03-01
   findings: {acute_exacerbation: true}

@@ -9,7 +9,7 @@ import shutil
 from engine.knowledge.pack import load_pack, past_end
 from tests.conftest import ROOT
 
-SOMA = {"injury_date": "2005-01-01", "findings": {"acute_exacerbation": True},
+SOMA = {"injury_date": "2005-01-01", "medications": [], "findings": {"acute_exacerbation": True},
         "items": [{"id": "soma", "request": "Soma 350mg #60", "sig": "1 tid"}]}
 
 

@@ -11,7 +11,7 @@ from engine.errors import EngineFault
 from engine.decide.host import EngineHost
 from engine.quality.regression import run
 
-SOMA = {"request_date": "2015-06-01", "injury_date": "2012-03-01", "findings": {"acute_exacerbation": True}}
+SOMA = {"request_date": "2015-06-01", "medications": [], "injury_date": "2012-03-01", "findings": {"acute_exacerbation": True}}
 
 
 def _rss_kb() -> int:

@@ -16,6 +16,7 @@ SOMA = "mtus-cpmtg-2009/carisoprodol.yaml"
 
 CASES = """\
 base:
+  medications: []
   request_date: 2015-06-01
   injury_date: 2012-03-01
   findings: {acute_exacerbation: true}

@@ -21,6 +21,7 @@ base:
   request_date: 2015-06-01
   injury_date: 2012-03-01
   findings: {acute_exacerbation: true}
+  medications: []
   items:
     - {id: soma, request: "Soma 350mg #21", sig: 1 tid, expected: overturned}
 cases:

@@ -61,7 +61,8 @@ def test_ingredient_counts_by_class(fact):
 
 @pytest.mark.parametrize("fields, expected", [
     ({"patient": {"age": 70}}, 1),
-    ({"patient": {"age": 65}}, 0),
+    ({"patient": {"age": 65}}, None),  # no medication history: aspirin, steroid or anticoagulant use unknown
+    ({"patient": {"age": 65}, "medications": []}, 0),
     ({"patient": {"age": 50}, "findings": {"gi_ulcer_or_bleed_history": True}}, 1),
     ({"patient": {"age": 50}, "medications": [{"drug": "Xarelto"}]}, 1),
     ({"patient": {"age": 50}, "medications": [{"drug": "ASA 81 mg"}]}, 1),
@@ -119,11 +120,13 @@ def test_as_needed_only_when_directions_are_given(fact):
 
 def test_nsaid_and_opioid_therapy_include_items_requested_together(fact):
     ppi = {"request": "Omeprazole 20mg #30"}
-    assert fact("drug.nsaid_therapy", ppi) is False
+    assert fact("drug.nsaid_therapy", ppi) is None  # no medication history: not documented, not "no NSAID"
+    assert fact("drug.nsaid_therapy", ppi, medications=[]) is False
     assert fact("drug.nsaid_therapy", ppi, medications=[{"drug": "Mobic"}]) is True
     assert fact("drug.nsaid_therapy", ppi, others=[{"request": "Naproxen 550mg #60"}]) is True
     uds = {"request": "Urine drug screen"}
-    assert fact("case.opioid_therapy", uds) is False
+    assert fact("case.opioid_therapy", uds) is None
+    assert fact("case.opioid_therapy", uds, medications=[]) is False
     assert fact("case.opioid_therapy", uds, medications=[{"drug": "Nucynta ER"}]) is True
     assert fact("case.opioid_therapy", uds, others=[{"request": "Norco 10/325mg #30"}]) is True
     assert fact("case.opioid_therapy", uds, medications=[{"drug": "Norco", "status": "past"}]) is False

@@ -113,6 +113,11 @@ def _roxi_documented_but_180_mme(d):
     item(d, "roxicodone")["sig"] = "1 q6h"
 
 
+def _roxi_180_mme_without_pain_management(d):
+    _roxi_documented_but_180_mme(d)
+    d.pop("author")  # the reports are no longer a pain-management physician's
+
+
 def _roxi_documented_90_mme(d):
     _roxi_documented_but_180_mme(d)
     item(d, "roxicodone").update(request="Roxicodone 30mg #60", sig="1 bid")
@@ -173,7 +178,10 @@ FLIPS = [
     (S1, "ultram", _ultram_first_line, "upheld", "tramadol is second-line"),
     (S1, "medrol", _medrol_risks_and_remission, "overturned", "risks discussed and a symptom-free period"),
     (S1, "medrol", _medrol_risks_only, "upheld", "chronic phase still needs a new episode"),
-    (S2, "roxicodone", _roxi_documented_but_180_mme, "upheld", "documentation complete but 180 MME"),
+    (S2, "roxicodone", _roxi_documented_but_180_mme, "overturned",
+     "documentation complete, 180 MME managed by the pain-management physician who wrote the reports"),
+    (S2, "roxicodone", _roxi_180_mme_without_pain_management, "upheld",
+     "documentation complete but 180 MME with no pain-management input"),
     (S2, "roxicodone", _roxi_documented_90_mme, "overturned", "documentation complete at 90 MME"),
     (S2, "lumbar-esi", _esi_radiculopathy_corroborated, "overturned", "exam findings match the imaging"),
     (S2, "fluoroscopy", _esi_radiculopathy_corroborated, "overturned", "fluoroscopy follows its ESI"),

@@ -206,9 +206,15 @@ def changed_case(case: Case, changes: dict[str, list[Change]]) -> Case:
 
 
 def _segments(ctx: Context) -> list[str]:
-    """The requested levels as single motion segments ('L4-S1' -> 'L4-L5', 'L5-S1')."""
+    """The requested levels as single motion segments ('L4-S1' -> 'L4-L5', 'L5-S1'), those whose
+    roots the record documents (on imaging, electrodiagnostics or examination) first, so that cutting
+    levels keeps the ones the findings support."""
     levels = ctx.item.levels if ctx.item.levels is not None else levels_in_text(ctx.item.request)
-    return level_segments(levels)
+    documented = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
+    documented |= {f.level for f in (*ctx.case.exam.sensory_loss, *ctx.case.exam.motor_deficit,
+                                     *ctx.case.exam.reflex_loss, *ctx.case.exam.signs) if f.level}
+    segments = level_segments(levels)
+    return sorted(segments, key=lambda seg: not (set(seg.split("-")) & documented))
 
 
 def _components(case: Case, pack: RulePack, item_id: str) -> Optional[Change]:

@@ -79,7 +79,9 @@ def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Op
     for raw in facts:
         name, value = parse_fact(raw)
         _place(data, entry, med, name, value, day)
-    if med and med != {"since": day.isoformat()}:  # weeks_on_drug=0 alone means a new start
+    if med == {"since": day.isoformat()}:  # weeks_on_drug=0 alone means a new start: not among the drugs taken
+        data.setdefault("medications", [])
+    elif med:
         term = pack.vocab.find(item)
         data.setdefault("medications", []).insert(0, {"drug": term.name if term else item, **med})
     return case_from_data(data, name="--item")

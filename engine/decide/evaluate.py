@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from engine.knowledge import compiler, conditions
-from engine.intake.cases import Case
+from engine.intake.cases import Case, as_of_request
 from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
 from engine.knowledge.facts import FACTS, Context, Fact
 from engine.decide.host import get_host
@@ -119,6 +119,12 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     uses it to re-evaluate "what if this were documented" through the real engine."""
     table = compiled(pack)
     resolved = resolve_items(case, pack, doc, name)
+    case, later = as_of_request(case)
+    unused = (f"not used: dated after the request ({case.request_date}): {'; '.join(later)}",) if later else ()
+    other = [m.drug for m in case.medications if m.kind == "other"] + [p.service for p in case.procedures
+                                                                        if p.kind == "other"]
+    if other:
+        unused += (f"kept unclassified (kind: other), read by no rule: {'; '.join(other)}",)
     by_id = {r.id: (item, r) for item, r in zip(case.items, resolved)}
     outcomes: dict[str, str] = {}
     decisions: dict[str, ItemDecision] = {}
@@ -126,7 +132,7 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     for item_id in order_items(resolved, doc, name):
         item, res = by_id[item_id]
         ctx = Context(case, item, res, pack.vocab, outcomes)
-        decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id))
+        decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id), unused)
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
     return _record(CaseDecision,
@@ -139,7 +145,7 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
 
 
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
-            extra: Optional[dict] = None) -> ItemDecision:
+            extra: Optional[dict] = None, unused: tuple[str, ...] = ()) -> ItemDecision:
     res = ctx.resolved
     rules = candidates(pack, res, ctx.request_date)
     results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
@@ -153,7 +159,7 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     deciding = [r for r in results if r.applicable and r.superseded_by is None]
     # Only rules that decide the item get the "edition ended" note: a rule whose `when` does not
     # hold (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
-    notes = list(res.assumptions) + [
+    notes = list(res.assumptions) + list(unused) + [
         f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
         for rule in (table[r.id].rule for r in deciding) if past_end(rule, ctx.request_date)]
     if not deciding:

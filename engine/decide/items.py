@@ -53,6 +53,7 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
         out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
+    check_history_names(case, pack, where)
     out = [_infer_primary(item, out) for item in out]
     for i, item in enumerate(out):
         if item.accompanies is not None and item.accompanies not in seen:
@@ -61,6 +62,29 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
         if item.accompanies == item.id:
             raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
     return out
+
+
+def check_history_names(case: Case, pack: RulePack, where) -> None:
+    """Every drug and service named in a history must be known (or marked `kind: other`, kept and
+    shown as unclassified), and every examination sign word too: a misspelt name silently dropped
+    would read as "never taken" or "not examined"."""
+    vocab = pack.vocab
+    for i, med in enumerate(case.medications):
+        term = None if med.kind == "other" else vocab.lookup(med.drug)
+        if med.kind != "other" and (term is None or term.kind != "drug"):
+            raise EngineError(f"unknown drug '{med.drug}' in the medication history{vocab.suggestion(med.drug)}; "
+                              "if it is not in the vocabulary, write kind: other to keep it unclassified",
+                              where(("medications", i, "drug")))
+    for i, sign in enumerate(case.exam.signs):
+        if vocab.sign_kind(sign.sign) is None:
+            raise EngineError(f"unknown examination sign '{sign.sign}'{suggest(sign.sign, vocab.signs)}; "
+                              "rules/vocabulary/exam-signs.yaml lists the words read", where(("exam", "signs", i, "sign")))
+    for i, proc in enumerate(case.procedures):
+        term = None if proc.kind == "other" else vocab.lookup(proc.service)
+        if proc.kind != "other" and term is None:
+            raise EngineError(f"unknown service '{proc.service}' in the procedure history"
+                              f"{vocab.suggestion(proc.service)}; if it is not in the vocabulary, write kind: other "
+                              "to keep it unclassified", where(("procedures", i, "service")))
 
 
 def _infer_primary(item: ResolvedItem, items: list[ResolvedItem]) -> ResolvedItem:

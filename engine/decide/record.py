@@ -104,8 +104,9 @@ def sha256_text(text: str) -> str:
 
 
 def case_input(case: Case, name: str) -> CaseInput:
-    """Canonical form of a validated case: what the engine actually read."""
-    data = case.model_dump(mode="json", exclude_none=True)
+    """Canonical form of a validated case: the fields it states (a history left out stays "not
+    documented" when the record is read again; an empty one stays "none")."""
+    data = case.model_dump(mode="json", exclude_none=True, exclude_unset=True)
     return CaseInput(name=name, sha256=sha256_text(canonical_json(data)), case=data)
 
 
@@ -191,7 +192,7 @@ def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, c
     re-validation, the case serialised once (its digest is taken from the very same text), the
     decision written by pydantic's serializer (decision models declare fields in sorted order),
     and the parts shared by many records (`engine`: engine_json(); the pack part) encoded once."""
-    case_json = canonical_json(case.model_dump(mode="json", exclude_none=True))
+    case_json = canonical_json(case.model_dump(mode="json", exclude_none=True, exclude_unset=True))
     parts = {
         "created": canonical_json(created), "decision": decision.model_dump_json(), "engine": engine,
         "format": canonical_json(FORMAT),

@@ -11,11 +11,29 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from engine.errors import EngineError, Location
-from engine.intake.sources import Document, read_document, validate
+from engine.intake.sources import Document, dotted, read_document, validate
 
+def _not_a_number(value: Any) -> Any:
+    """A date is written as a date (2015-06-01); a bare number (0, 20150601) is not read as one."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def _plausible(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"date {value.isoformat()} is outside {EARLIEST.year}-{LATEST.year}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_plausible)]
 Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
 Score = Annotated[float, Field(ge=0, le=10, strict=True)]
 Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
@@ -40,6 +58,19 @@ class Patient(Model):
 
 
 class LevelFinding(Model):
+    """An examination sign at a root level and side; `sign` keeps the clinician's word
+    ("hypoesthesia", "EHL weakness 4/5", "diminished Achilles reflex")."""
+
+    level: Optional[Level] = None
+    side: Optional[Side] = None
+    sign: Optional[StrictStr] = None
+
+
+class Sign(Model):
+    """An examination sign named as the clinician names it; `rules/vocabulary/` (`signs:`) says
+    which kind of sign the word is (sensory change, motor deficit, reflex change, nerve tension)."""
+
+    sign: Annotated[str, Field(min_length=1, max_length=120)]
     level: Optional[Level] = None
     side: Optional[Side] = None
 
@@ -47,12 +78,14 @@ class LevelFinding(Model):
 class Exam(Model):
     """The most recent physical examination (objective findings only)."""
 
-    date: Optional[dt.date] = None
+    date: Optional[Date] = None
     documented_in: Optional[StrictStr] = None
     sensory_loss: list[LevelFinding] = Field(default_factory=list)
     motor_deficit: list[LevelFinding] = Field(default_factory=list)
     reflex_loss: list[LevelFinding] = Field(default_factory=list)
     straight_leg_raise: Optional[Literal["positive", "negative"]] = None
+    straight_leg_raise_side: Optional[Side] = None
+    signs: list[Sign] = Field(default_factory=list)
     spasm: Optional[StrictBool] = None
     tenderness: Optional[StrictBool] = None
     range_of_motion_reduced: Optional[StrictBool] = None
@@ -64,10 +97,11 @@ class Study(Model):
 
     kind: Literal["mri", "ct", "xray", "bone_scan", "myelogram", "emg", "ncs", "emg_ncs", "ultrasound"]
     region: Region
-    date: Optional[dt.date] = None
+    date: Optional[Date] = None
     documented_in: Optional[StrictStr] = None
     findings: Optional[StrictStr] = None
     nerve_root_levels: list[Level] = Field(default_factory=list)
+    side: Optional[Side] = None
     significant_pathology: Optional[StrictBool] = None
 
 
@@ -100,14 +134,24 @@ class Response(Model):
     medication_reduced: Optional[StrictBool] = None
 
 
+class Regimen(Response):
+    """What the reports say of the medications as a whole ("with medications pain 4/10 instead of 8/10,
+    able to do housework; no side effects"). It counts for each drug the reports list, unless that
+    drug's own `response:` says otherwise; the pain scores with and without medications stay in `pain:`."""
+
+    documented_in: Optional[StrictStr] = None
+
+
 class Medication(Model):
     drug: StrictStr
+    kind: Optional[Literal["other"]] = None
+    named_in_reports: StrictBool = True
     strength: Optional[StrictStr] = None
     sig: Optional[StrictStr] = None
-    since: Optional[dt.date] = None
+    since: Optional[Date] = None
     since_at_least: StrictBool = False
     status: Literal["current", "past"] = "current"
-    stopped: Optional[dt.date] = None
+    stopped: Optional[Date] = None
     pattern: Optional[Literal["regular", "intermittent", "as_needed"]] = None
     response: Response = Response()
     documented_in: Optional[StrictStr] = None
@@ -117,7 +161,8 @@ class Procedure(Model):
     """A prior procedure or course of therapy, with its documented result."""
 
     service: StrictStr
-    date: Optional[dt.date] = None
+    kind: Optional[Literal["other"]] = None
+    date: Optional[Date] = None
     region: Optional[Region] = None
     levels: list[StrictStr] = Field(default_factory=list)
     visits: Optional[Count] = None
@@ -129,7 +174,7 @@ class Procedure(Model):
 
 
 class DrugScreen(Model):
-    date: Optional[dt.date] = None
+    date: Optional[Date] = None
     consistent: StrictBool
     addressed: Optional[StrictBool] = None
     documented_in: Optional[StrictStr] = None
@@ -181,14 +226,44 @@ class Item(Model):
         return self
 
 
+Role = Literal[
+    "treating_physician", "primary_treating_physician", "pain_management", "surgeon", "orthopedic_surgeon",
+    "spine_surgeon", "neurosurgeon", "neurologist", "physiatrist", "internist", "psychiatrist", "psychologist",
+    "physical_therapist", "occupational_therapist", "chiropractor", "acupuncturist", "nurse_practitioner",
+    "physician_assistant", "qme", "ame", "other",
+]
+
+
+class Author(Model):
+    """Who wrote the record the request rests on (the requesting provider's role)."""
+
+    role: Role
+    name: Optional[StrictStr] = None
+
+
+class Report(Model):
+    """One report named in `documented_in` fields, with its author's role."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    date: Optional[Date] = None
+
+
 class Case(Model):
-    """Everything the reviewer had: dates, findings, history, monitoring and the requests."""
+    """Everything the reviewer had: dates, findings, history, monitoring and the requests.
+
+    A history (`medications`, `procedures`, `studies`, `monitoring.drug_screens`) left out is not
+    documented; written as `[]` it is documented as none (see `history_documented`)."""
 
     id: Optional[StrictStr] = None
     title: Optional[StrictStr] = None
     source: Optional[StrictStr] = None
-    request_date: dt.date
-    injury_date: Optional[dt.date] = None
+    record: Optional[Literal["insufficient"]] = None  # the source does not state enough to decide it
+    record_reason: Optional[Annotated[str, Field(min_length=10, max_length=500)]] = None
+    author: Optional[Author] = None
+    reports: list[Report] = Field(default_factory=list)
+    request_date: Date
+    injury_date: Optional[Date] = None
     patient: Patient = Patient()
     diagnoses: list[StrictStr] = Field(default_factory=list)
     regions: list[Region] = Field(default_factory=list)
@@ -197,17 +272,12 @@ class Case(Model):
     pain: Pain = Pain()
     function: Function = Function()
     medications: list[Medication] = Field(default_factory=list)
+    regimen: Regimen = Field(default_factory=Regimen)
     procedures: list[Procedure] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     findings: dict[str, FactValue] = Field(default_factory=dict)
     sources: dict[str, StrictStr] = Field(default_factory=dict)
     items: Annotated[list[Item], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _dates_make_sense(self) -> "Case":
-        if self.injury_date and self.injury_date > self.request_date:
-            raise ValueError("injury_date is after request_date")
-        return self
 
 
 class CaseFile(Model):
@@ -253,12 +323,91 @@ def read_cases(path: str | Path) -> list[LoadedCase]:
             positions = {**base_positions, **sub.positions}
             merged = Document(doc.path, data, positions)
             case = validate(Case, merged, prefix=("cases", i))
+            check_case(case, merged, prefix=("cases", i))
             out.append(LoadedCase(case=case, path=doc.path, name=name, doc=merged, prefix=("cases", i)))
         _check_unique([c.name for c in out], doc, "cases")
         return out
     case = validate(Case, doc)
+    check_case(case, doc)
     name = case.id or Path(doc.path).stem
     return [LoadedCase(case=case, path=doc.path, name=name, doc=doc)]
+
+
+HISTORIES = ("medications", "procedures", "studies", "drug_screens")
+EARLIEST_REQUEST = dt.date(1990, 1, 1)
+LATEST_REQUEST_DAYS = 366
+
+
+def history_documented(case: Case, history: str) -> bool:
+    """Whether the record states this history at all: `[]` is "documented as none", while a
+    history left out of the case is "not documented" (never "none")."""
+    if history == "drug_screens":
+        return "drug_screens" in case.monitoring.model_fields_set
+    return history in case.model_fields_set
+
+
+def case_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tuple, str]]:
+    """What cannot be, as (field location, message): impossible dates (evidence merely dated after
+    the request is not an error; `as_of_request` sets it aside) and an insufficient-record marker
+    without its reason."""
+    today = today or dt.date.today()
+    request = case.request_date
+    out: list[tuple[tuple, str]] = []
+    if request < EARLIEST_REQUEST:
+        out.append((("request_date",), f"request_date {request} is before {EARLIEST_REQUEST.year}: "
+                                       "no utilization-review rule of that time is encoded"))
+    if (request - today).days > LATEST_REQUEST_DAYS:
+        out.append((("request_date",), f"request_date {request} is more than a year in the future"))
+    injury = case.injury_date
+    if injury and injury > request:
+        out.append((("injury_date",), f"injury_date is after request_date ({injury} > {request})"))
+    if injury and case.exam.date and case.exam.date < injury:
+        out.append((("exam", "date"), f"the examination ({case.exam.date}) is dated before the injury ({injury})"))
+    if case.record and not case.record_reason:
+        out.append((("record",), "record: insufficient needs record_reason: what the source does not state"))
+    for i, med in enumerate(case.medications):
+        if med.since and med.stopped and med.stopped < med.since:
+            out.append((("medications", i, "stopped"), f"stopped {med.stopped} is before since {med.since}"))
+    return out
+
+
+def check_case(case: Case, doc: Document, prefix: tuple = ()) -> None:
+    """Raise the first problem as a one-line error naming its field."""
+    problems = case_problems(case)
+    if problems:
+        loc, message = problems[0]
+        raise EngineError(message, Location(doc.path, doc.line_of(loc), dotted(prefix + loc)))
+
+
+def as_of_request(case: Case) -> tuple[Case, tuple[str, ...]]:
+    """The case as the record stood on the request date: evidence dated after it (an examination,
+    study, drug screen or procedure, a medication started later) is set aside and named, since a
+    reviewer judges the request on what was documented when it was made."""
+    day = case.request_date
+    later: list[str] = []
+    update: dict[str, Any] = {}
+    if case.exam.date and case.exam.date > day:
+        later.append(f"examination {case.exam.date}" + (f" ({case.exam.documented_in})" if case.exam.documented_in else ""))
+        update["exam"] = Exam()
+    studies = [s for s in case.studies if not (s.date and s.date > day)]
+    if len(studies) != len(case.studies):
+        later += [f"{s.kind} {s.region} {s.date}" for s in case.studies if s.date and s.date > day]
+        update["studies"] = studies
+    procedures = [p for p in case.procedures if not (p.date and p.date > day)]
+    if len(procedures) != len(case.procedures):
+        later += [f"{p.service} {p.date}" for p in case.procedures if p.date and p.date > day]
+        update["procedures"] = procedures
+    meds = [m for m in case.medications if not (m.since and m.since > day)]
+    if len(meds) != len(case.medications):
+        later += [f"{m.drug} started {m.since}" for m in case.medications if m.since and m.since > day]
+        update["medications"] = meds
+    screens = [s for s in case.monitoring.drug_screens if not (s.date and s.date > day)]
+    if len(screens) != len(case.monitoring.drug_screens):
+        later += [f"drug screen {s.date}" for s in case.monitoring.drug_screens if s.date and s.date > day]
+        update["monitoring"] = case.monitoring.model_copy(update={"drug_screens": screens})
+    if not later:
+        return case, ()
+    return case.model_copy(update=update), tuple(later)
 
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:

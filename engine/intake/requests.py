@@ -34,6 +34,9 @@ _REGIONS = {
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
     "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
     "subacromial": "shoulder", "glenohumeral": "shoulder",
+    # spine regions as clinicians abbreviate them ("MRI C-spine", "MRI L/S")
+    "c-spine": "cervical", "t-spine": "thoracic", "l-spine": "lumbar", "ls-spine": "lumbar", "ls spine": "lumbar",
+    "l/s": "lumbar",
 }
 # Several-a-day words first: "twice daily" is 2 a day, not "daily".
 _PER_DAY = {"bid": 2, "twice": 2, "tid": 3, "qid": 4,
@@ -276,6 +279,17 @@ def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: 
 def levels_in_text(text: str) -> list[str]:
     """Spinal levels written in a request ("L4-5", "L5-S1")."""
     return [m.group(0) for m in _LEVEL.finditer(text)]
+
+
+_SIDE = re.compile(r"\b(right|left|bilateral|bilaterally|both sides|rt|lt)\b", re.I)
+_SIDE_WORDS = {"right": "right", "rt": "right", "left": "left", "lt": "left", "bilateral": "both",
+               "bilaterally": "both", "both sides": "both"}
+
+
+def side_in_text(text: str) -> Optional[str]:
+    """The side a request names ("right L4-5 TFESI" -> right; "bilateral" -> both); None if none or two."""
+    sides = {_SIDE_WORDS[m.group(1).lower()] for m in _SIDE.finditer(text)}
+    return sides.pop() if len(sides) == 1 else ("both" if {"right", "left"} <= sides else None)
 
 
 def level_segments(levels: list[str]) -> list[str]:

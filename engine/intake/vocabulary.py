@@ -92,11 +92,23 @@ class Qualified(Model):
     says: StrictStr
 
 
+SignKind = Literal["sensory_change", "motor_deficit", "reflex_change", "nerve_tension", "not_radicular"]
+
+
+class SignWords(Model):
+    """Words clinicians use for one kind of examination sign ("hypoesthesia" is a sensory change)."""
+
+    name: SignKind
+    synonyms: list[StrictStr] = []
+    note: Optional[StrictStr] = None
+
+
 class VocabularyFile(Model):
     drugs: list[Drug] = []
     services: list[Service] = []
     ambiguous: list[Ambiguity] = []
     qualified: list[Qualified] = []
+    signs: list[SignWords] = []
 
 
 class Term(BaseModel):
@@ -169,9 +181,10 @@ class Vocabulary:
 
     def __init__(self, drugs: list[Drug], services: list[Service],
                  ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = (),
-                 files: Optional[dict[str, str]] = None):
+                 signs: Sequence[SignWords] = (), files: Optional[dict[str, str]] = None):
         self.drugs = _entries("drug", {d.name: d for d in drugs})
         self.services = _entries("service", {s.name: s for s in services})
+        self.signs = {normalise(word): entry.name for entry in signs for word in [entry.name, *entry.synonyms]}
         self.entry_files = files or {}  # entry key ("drug:<name>") -> the file that defines it
         self._entry_hashes: dict[str, str] = {}
         self.index: dict[str, Term] = {}
@@ -208,6 +221,10 @@ class Vocabulary:
             text = json.dumps(entry.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             self._entry_hashes[key] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return self._entry_hashes[key]
+
+    def sign_kind(self, word: str) -> Optional[str]:
+        """The kind of an examination sign as a clinician names it, or None when the word is unknown."""
+        return self.signs.get(normalise(word))
 
     def resolve(self, name: str) -> Optional[Term]:
         return _read(self.index.get(normalise(name)))
@@ -385,9 +402,11 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     services: list[Service] = []
     ambiguous: list[tuple[Ambiguity, Location]] = []
     qualified: list[tuple[Qualified, Location]] = []
+    signs: list[SignWords] = []
     seen: dict[str, str] = {}
     defined_in: dict[str, str] = {}
     problems: list[EngineError] = []
+    seen_signs: dict[str, str] = {}
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         return None, [EngineError(f"no vocabulary files in {folder}")]
@@ -407,10 +426,18 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
                                                     doc.location((group, i, "synonyms"))))
                     seen[key] = entry.name
                 defined_in[f"{group[:-1]}:{entry.name}"] = path.name
+        for i, entry in enumerate(vocab.signs):
+            for word in entry.synonyms:
+                key = normalise(word)
+                if seen_signs.get(key, entry.name) != entry.name:
+                    problems.append(EngineError(f"sign '{word}' already means '{seen_signs[key]}'",
+                                                doc.location(("signs", i, "synonyms"))))
+                seen_signs[key] = entry.name
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
         qualified += [(q, doc.location(("qualified", i))) for i, q in enumerate(vocab.qualified)]
+        signs.extend(vocab.signs)
     names = {e.name for e in [*drugs, *services]}
     for amb, where in ambiguous:
         for word in amb.words:
@@ -427,5 +454,5 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
         for name in (q.name, q.means):
             if name not in names:
                 problems.append(EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where))
-    vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], defined_in)
+    vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in)
     return vocabulary, problems

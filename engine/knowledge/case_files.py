@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import EngineError, Location
-from engine.intake.cases import Case, LoadedCase, read_cases
+from engine.intake.cases import Case, LoadedCase, check_case, read_cases
 from engine.intake.sources import Document, dotted, suggest, validate
 from engine.knowledge.facts import FACTS, value_problem
 
@@ -23,6 +23,7 @@ def case_from_data(data: dict, name: str = "<input>") -> Case:
     """Validate an in-memory case (quick entry, JSONL batch lines)."""
     doc = Document(name, data, {(): 1})
     case = validate(Case, doc)
+    check_case(case, doc)
     check_documented_facts(case, doc)
     return case
 

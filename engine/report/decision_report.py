@@ -25,6 +25,11 @@ def header_fields(record: DecisionRecord) -> list[tuple[str, str]]:
     fields.append(("Request date", record.decision.request_date))
     if case.get("injury_date"):
         fields.append(("Injury date", str(case["injury_date"])))
+    author = case.get("author")
+    if isinstance(author, dict) and author.get("role"):
+        fields.append(("Record author", str(author["role"]) + (f" ({author['name']})" if author.get("name") else "")))
+    if case.get("record"):
+        fields.append(("Record", f"{case['record']}: {case.get('record_reason', '')}"))
     fields += [
         ("Rule pack", f"{pack.name} {pack.version} ({len(pack.files)} files)"),
         ("Rule pack digest", f"sha256 {pack.digest}"),

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from engine.intake.cases import Case, Item, Medication, Procedure, item_ids
+from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
 from engine.intake.requests import ResolvedItem
 from engine.intake.vocabulary import Term, Vocabulary
 
@@ -78,6 +78,10 @@ class Context:
     @property
     def request_date(self) -> dt.date:
         return self.case.request_date
+
+    def documented(self, history: str) -> bool:
+        """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
+        return history_documented(self.case, history)
 
     def all_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
         """Every medication in the history, current or past, with its classes and generic name."""
@@ -166,6 +170,16 @@ class Context:
         if section == "medication":
             med = self.medication()
             return med.documented_in if med else None
+        if section == "benefit":  # benefit.<response field>: the drug's own entry, else the regimen's reports
+            med = self.medication()
+            if med is None:
+                return None
+            if getattr(med.response, fact.name.split(".", 1)[1], None) is not None:
+                return med.documented_in
+            where = [w for w in (self.case.regimen.documented_in, self.case.pain.documented_in) if w]
+            return "medications as a whole: " + ("; ".join(where) if where else "regimen")
+        if section == "record":
+            return "; ".join(f"{r.name} ({r.role})" for r in self.case.reports) or None
         if section == "procedures":
             prior = self.prior()
             return prior[-1].documented_in if prior else None
@@ -217,5 +231,5 @@ def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
 from engine.knowledge.facts import (  # noqa: E402,F401  (registration: importing a module declares its facts)
     core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
     adjuncts, drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
-    devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme,
+    devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit,
 )

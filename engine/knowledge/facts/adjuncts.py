@@ -82,7 +82,7 @@ def _wakefulness(ctx: Context):
 def _weeks_on_opioids(ctx: Context):
     opioids = [med for med, classes, _ in ctx.current_drugs() if "opioid" in classes]
     if not opioids:
-        return 0.0
+        return 0.0 if ctx.documented("medications") else None
     weeks = [weeks_between(med.since, ctx.request_date) for med in opioids if med.since]
     weeks = [w for w in weeks if w is not None]
     return max(weeks) if weeks else None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Optional, get_args
+
+from engine.intake.cases import Role
+from engine.intake.requests import level_segments, levels_in_text, side_in_text
 from engine.knowledge.facts import Context, derived, weeks_between
 
 
@@ -26,25 +30,58 @@ def _chronic(ctx: Context):
     return None
 
 
-@derived("exam.dermatomal_sensory_loss", "bool", "Sensory loss in a named dermatome on examination", section="exam")
+def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
+    """Every examination sign as (kind, root level, side): the typed lists and the signs named as
+    clinicians name them (`exam.signs`, kinds from rules/vocabulary/exam-signs.yaml)."""
+    if "exam_signs" not in ctx._cache:
+        exam = ctx.case.exam
+        out = [(kind, f.level, f.side) for kind, found in (("sensory_change", exam.sensory_loss),
+                                                            ("motor_deficit", exam.motor_deficit),
+                                                            ("reflex_change", exam.reflex_loss)) for f in found]
+        out += [(ctx.vocab.sign_kind(s.sign) or "not_radicular", s.level, s.side) for s in exam.signs]
+        if exam.straight_leg_raise == "positive":
+            out.append(("nerve_tension", None, exam.straight_leg_raise_side))
+        ctx._cache["exam_signs"] = out
+    return ctx._cache["exam_signs"]
+
+
+ROOT_SIGNS = ("sensory_change", "motor_deficit", "reflex_change")
+
+
+def _examined(ctx: Context) -> bool:
+    exam = ctx.case.exam
+    return bool(exam.date or exam.documented_in or exam.straight_leg_raise or exam.signs)
+
+
+def _has(ctx: Context, kinds: tuple[str, ...]):
+    if any(kind in kinds for kind, _, _ in exam_signs(ctx)):
+        return True
+    return False if _examined(ctx) else None
+
+
+@derived("exam.dermatomal_sensory_loss", "bool",
+         "Sensory change in a named dermatome on examination (decreased sensation, hypoesthesia, dysesthesia, "
+         "paresthesia, numbness in a dermatome)", section="exam")
 def _sensory(ctx: Context):
-    return _levelled(ctx.case.exam.sensory_loss, ctx)
+    return _has(ctx, ("sensory_change",))
 
 
 @derived("exam.motor_deficit", "bool", "Motor weakness of a named root or muscle on examination", section="exam")
 def _motor(ctx: Context):
-    return _levelled(ctx.case.exam.motor_deficit, ctx)
+    return _has(ctx, ("motor_deficit",))
 
 
 @derived("exam.reflex_loss", "bool", "Reduced or absent reflex on examination", section="exam")
 def _reflex(ctx: Context):
-    return _levelled(ctx.case.exam.reflex_loss, ctx)
+    return _has(ctx, ("reflex_change",))
 
 
-@derived("exam.straight_leg_raise_positive", "bool", "Straight-leg raise positive", section="exam")
+@derived("exam.straight_leg_raise_positive", "bool",
+         "Straight-leg raise (or another nerve-tension sign) positive", section="exam")
 def _slr(ctx: Context):
-    slr = ctx.case.exam.straight_leg_raise
-    return None if slr is None else slr == "positive"
+    if any(kind == "nerve_tension" for kind, _, _ in exam_signs(ctx)):
+        return True
+    return False if ctx.case.exam.straight_leg_raise == "negative" else None
 
 
 @derived("exam.spasm", "bool", "Muscle spasm found on examination", section="exam")
@@ -58,26 +95,64 @@ def _trigger(ctx: Context):
 
 
 @derived("exam.objective_nerve_compromise", "bool",
-         "Objective sign of a specific nerve root on exam: dermatomal sensory loss, motor deficit or reflex loss",
+         "Objective sign of a specific nerve root on exam: sensory change in a dermatome, motor deficit or "
+         "reflex change (a straight-leg raise names no root and does not count here)",
          section="exam")
 def _nerve(ctx: Context):
-    exam = ctx.case.exam
-    if exam.sensory_loss or exam.motor_deficit or exam.reflex_loss:
+    return _has(ctx, ROOT_SIGNS)
+
+
+@derived("exam.radicular_signs", "bool",
+         "Radiculopathy shown on examination: an objective nerve-root sign (sensory change in a dermatome, "
+         "motor deficit, reflex change), or a positive straight-leg raise (nerve-tension sign) with pain "
+         "radiating in the limb", section="exam")
+def _radicular(ctx: Context):
+    if _has(ctx, ROOT_SIGNS):
         return True
-    return False if exam.date or exam.straight_leg_raise or exam.documented_in else None
+    if _slr(ctx) and ctx.case.pain.radiating:
+        return True
+    return False if _examined(ctx) else None
+
+
+def _sides_agree(a: Optional[str], b: Optional[str]) -> bool:
+    return a is None or b is None or a == b or "both" in (a, b)
+
+
+def target_roots(ctx: Context) -> tuple[set[str], Optional[str]]:
+    """Nerve roots and side the requested procedure treats: 'right L4-5' -> ({L4, L5}, right);
+    a segment is named by the two vertebrae whose roots exit and traverse there."""
+    item = ctx.item
+    levels = item.levels if item.levels is not None else levels_in_text(item.request)
+    roots: set[str] = set()
+    for segment in level_segments(levels):
+        roots.update(part for part in segment.split("-") if part)
+    return roots, item.side or side_in_text(item.request)
 
 
 @derived("spine.radiculopathy_corroborated", "bool",
-         "Radiculopathy on exam matches a nerve-root lesion on imaging or electrodiagnostic testing",
+         "Radiculopathy on exam is corroborated by imaging or electrodiagnostic testing at the same root level "
+         "and side, and at the level and side of the requested procedure when it names them",
          section="studies")
 def _corroborated(ctx: Context):
-    exam_levels = {f.level for f in (*ctx.case.exam.sensory_loss, *ctx.case.exam.motor_deficit, *ctx.case.exam.reflex_loss)}
-    study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
-    if not study_levels:
-        return None
-    if None in exam_levels and exam_levels:
-        return True
-    return bool(exam_levels & study_levels)
+    studied = [(lvl, s.side) for s in ctx.case.studies for lvl in s.nerve_root_levels]
+    if not studied:
+        return None if not ctx.documented("studies") or not ctx.case.studies else False
+    roots, side = target_roots(ctx)
+    signs = exam_signs(ctx)
+    root_signs = [(lvl, sd) for kind, lvl, sd in signs if kind in ROOT_SIGNS]
+    unlevelled = [sd for lvl, sd in root_signs if lvl is None]
+    if _slr(ctx) and ctx.case.pain.radiating:
+        unlevelled += [sd for kind, _, sd in signs if kind == "nerve_tension"]
+    for level, study_side in studied:
+        if roots and level not in roots:
+            continue
+        if not _sides_agree(study_side, side):
+            continue
+        if any(lvl == level and _sides_agree(sd, study_side) and _sides_agree(sd, side) for lvl, sd in root_signs):
+            return True
+        if any(_sides_agree(sd, study_side) and _sides_agree(sd, side) for sd in unlevelled):
+            return True
+    return False
 
 
 @derived("pain.score", "number", "Current pain score (0-10)", unit="/10", section="pain")
@@ -108,7 +183,12 @@ def _neuropathic(ctx: Context):
 @derived("pain.relief_matches_scores", "bool",
          "Reported percent relief is consistent with the recorded pain scores (within 25 points)", section="pain")
 def _relief_matches(ctx: Context):
-    p = ctx.case.pain
+    return relief_matches_scores(ctx.case.pain)
+
+
+def relief_matches_scores(p) -> Optional[bool]:
+    """Whether a reported percent relief fits the pain scores recorded with it (S2: "80% relief"
+    while scores stay 5-8/10 is not substantial relief); None when either is missing."""
     if p.reported_relief_percent is None or p.with_medication is None:
         return None
     if p.without_medication:
@@ -144,6 +224,8 @@ def _single(ctx: Context):
          "Urine drug screens inconsistent with the prescribed drugs that the prescriber did not address",
          section="screens")
 def _unaddressed(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return sum(1 for s in ctx.case.monitoring.drug_screens if not s.consistent and not s.addressed)
 
 
@@ -151,6 +233,8 @@ def _unaddressed(ctx: Context):
          "Urine drug screens in the 12 months before the request that were consistent with the prescribed drugs",
          section="screens")
 def _consistent_year(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
                      (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
 
@@ -158,6 +242,8 @@ def _consistent_year(ctx: Context):
 @derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
          section="screens")
 def _screens_year(ctx: Context):
+    if not ctx.documented("drug_screens"):
+        return None
     return sum(1 for s in ctx.case.monitoring.drug_screens
                if s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)
 
@@ -172,8 +258,27 @@ def _primary(ctx: Context):
     return None if outcome is None else outcome == "overturned"
 
 
-def _levelled(findings, ctx: Context):
-    if findings:
+
+
+
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@derived("record.author_role", "text", "Role of the provider whose record the request rests on (`author:`)",
+         values=ROLES)
+def _author_role(ctx: Context):
+    return ctx.case.author.role if ctx.case.author else None
+
+
+@derived("record.pain_management_input", "bool",
+         "A pain-management physician wrote the record or one of its reports (`author:` or `reports:` role "
+         "pain_management), or the record says a pain specialist manages or reviewed the drugs "
+         "(finding.pain_specialist_involved)", section="record")
+def _pain_management(ctx: Context):
+    roles = {r.role for r in ctx.case.reports} | ({ctx.case.author.role} if ctx.case.author else set())
+    if "pain_management" in roles:
         return True
-    exam = ctx.case.exam
-    return False if (exam.date or exam.documented_in) else None
+    stated = ctx.case.findings.get("pain_specialist_involved")
+    if stated is not None:
+        return stated
+    return False if roles else None

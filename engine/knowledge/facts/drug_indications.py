@@ -42,4 +42,4 @@ def _other_aed_tried(ctx: Context):
     stated = ctx.case.findings.get("other_aed_failed")
     if stated is not None:
         return stated
-    return False if meds else None
+    return False if ctx.documented("medications") else None

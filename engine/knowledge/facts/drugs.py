@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts import Context, derived, finding, weeks_between
 from engine.intake.requests import strength_mg_of, parse_sig
+
+finding("new_start", "bool", "The record says the requested drug is a new start (\"start Valium\", \"new Rx\"), "
+        "not taken before", scope="item")
+
 
 def _drug(ctx: Context) -> bool:
     return ctx.resolved.kind == "drug"
@@ -42,14 +46,16 @@ def _current(ctx: Context):
 
 
 @derived("drug.weeks_on_drug", "number",
-         "Weeks the patient has been on the requested drug before this request (0 for a new start)",
+         "Weeks the patient has been on the requested drug before this request (0 for a new start: absent from "
+         "a documented medication list, or doc.new_start; not documented without a medication list)",
          unit="weeks", section="medication")
 def _weeks_on(ctx: Context):
     if not _drug(ctx):
         return None
     med = ctx.medication()
-    if med is None:
-        return 0.0
+    if med is None:  # a new start when the record lists the medications without it, or says so for the item
+        new = ctx.documented("medications") or ctx.item.documentation.get("new_start") is True
+        return 0.0 if new else None
     return weeks_between(med.since, ctx.request_date)
 
 
@@ -97,7 +103,7 @@ def _aberrant(ctx: Context):
          "Other current drugs whose main class (the first class in the vocabulary) is the requested "
          "drug's, e.g. a second muscle relaxant", section="medication")
 def _same_class(ctx: Context):
-    if not _drug(ctx) or not ctx.resolved.classes:
+    if not _drug(ctx) or not ctx.resolved.classes or not ctx.documented("medications"):
         return None
     main = ctx.resolved.classes[0]
     return float(sum(1 for _, classes, name in ctx.current_drugs()
@@ -106,7 +112,9 @@ def _same_class(ctx: Context):
 
 @derived("drug.current_opioid", "bool", "The patient currently takes any opioid", section="medication")
 def _any_opioid(ctx: Context):
-    return any("opioid" in classes for _, classes, _ in ctx.current_drugs())
+    if any("opioid" in classes for _, classes, _ in ctx.current_drugs()):
+        return True
+    return False if ctx.documented("medications") else None
 
 
 def _mme(ctx: Context, name: str, strength: Optional[str], units: Optional[float]) -> Optional[float]:

@@ -74,7 +74,7 @@ PSYCHOTROPIC = {"antidepressant", "benzodiazepine", "sedative_hypnotic", "anxiol
          "Current antidepressants, benzodiazepines and sleep medications (the drugs a psychiatric "
          "medication-management visit adjusts)")
 def _psychotropics(ctx: Context):
-    """Counted from the medication list; an empty list counts 0 only when the case lists any medication."""
-    if not ctx.case.medications:
+    """Counted from the medication list; not documented when the case has no medication history."""
+    if not ctx.documented("medications"):
         return None
     return float(sum(1 for _, classes, _ in ctx.current_drugs() if PSYCHOTROPIC & set(classes)))

@@ -50,4 +50,4 @@ finding("equipment_or_membership", "bool",
 @derived("case.current_medications", "number", "Number of medications the patient currently takes",
          section="medication")
 def _current_meds(ctx: Context):
-    return float(len(ctx.current_drugs()))
+    return float(len(ctx.current_drugs())) if ctx.documented("medications") else None

@@ -137,7 +137,7 @@ def _neuropathic_tried(ctx: Context):
         return True
     if stated is not None:
         return stated
-    return False if meds else None
+    return False if ctx.documented("medications") else None
 
 
 @derived("history.first_line_tried", "bool",
@@ -150,7 +150,7 @@ def _first_line_tried(ctx: Context):
         return True
     if stated is not None:
         return stated
-    return False if ctx.case.medications else None
+    return False if ctx.documented("medications") else None
 
 
 def _requested_classes(ctx: Context) -> list[tuple[str, ...]]:
@@ -161,7 +161,7 @@ def _requested_classes(ctx: Context) -> list[tuple[str, ...]]:
 @derived("drug.other_nsaids", "number", "Other oral NSAIDs the patient currently takes besides the requested one",
          section="medication")
 def _other_nsaids(ctx: Context):
-    if ctx.resolved.kind != "drug":
+    if ctx.resolved.kind != "drug" or not ctx.documented("medications"):
         return None
     return float(sum(1 for _, classes, name in ctx.current_drugs()
                      if "nsaid" in classes and name != ctx.resolved.name))
@@ -171,7 +171,9 @@ def _other_nsaids(ctx: Context):
          section="medication")
 def _nsaid_therapy(ctx: Context):
     current = any("nsaid" in classes for _, classes, _ in ctx.current_drugs())
-    return current or "nsaid" in ctx.resolved.classes or any("nsaid" in c for c in _requested_classes(ctx))
+    if current or "nsaid" in ctx.resolved.classes or any("nsaid" in c for c in _requested_classes(ctx)):
+        return True
+    return False if ctx.documented("medications") else None
 
 
 @derived("gi.risk_factors", "number",
@@ -192,7 +194,7 @@ def _gi_risk(ctx: Context):
         any(_GI_RISK_DRUGS & set(classes) for _, classes, _ in current),
         nsaids > 1,
     ])
-    if count == 0 and age is None and history is None and not current:
+    if count == 0 and ((age is None and history is None and not current) or not ctx.documented("medications")):
         return None
     return float(count)
 
@@ -201,4 +203,6 @@ def _gi_risk(ctx: Context):
          "The patient takes an opioid, or an opioid is requested in the same case", section="medication")
 def _opioid_therapy(ctx: Context):
     current = any("opioid" in classes for _, classes, _ in ctx.current_drugs())
-    return current or any("opioid" in c for c in _requested_classes(ctx))
+    if current or any("opioid" in c for c in _requested_classes(ctx)):
+        return True
+    return False if ctx.documented("medications") else None

@@ -77,14 +77,16 @@ def _test_name(text: str) -> str:
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
          section="procedures")
 def _prior_count(ctx: Context):
-    return float(len(ctx.prior())) if _service(ctx) else None
+    if not _service(ctx) or not ctx.documented("procedures"):
+        return None
+    return float(len(ctx.prior()))
 
 
 @derived("history.prior_count_past_year", "number",
          "Earlier procedures of the requested service in the same region within the last 12 months",
          section="procedures")
 def _prior_year(ctx: Context):
-    if not _service(ctx):
+    if not _service(ctx) or not ctx.documented("procedures"):
         return None
     return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= 365))
 
@@ -137,7 +139,7 @@ def _total_visits(ctx: Context):
 @derived("imaging.prior_study", "bool", "A study of the same kind and region was done before", section="studies")
 def _prior_study(ctx: Context):
     kind = _study_kind(ctx)
-    if kind is None:
+    if kind is None or not ctx.documented("studies"):
         return None
     return any(s.kind in kind and (ctx.resolved.region is None or s.region == ctx.resolved.region)
                for s in ctx.case.studies)
@@ -188,3 +190,29 @@ def _edx_dysfunction(ctx: Context):
            for s in studies):
         return True
     return False if any(s.significant_pathology is False for s in studies) else None
+
+
+# CPMTG 2009 p. 46 (ESIs, criterion 2, as S0 quotes it): conservative treatment is "exercises, physical
+# methods, NSAIDs and muscle relaxants". The services and drug classes that are such treatment:
+_CONSERVATIVE_SERVICES = {"physical_therapy", "chiropractic", "occupational_therapy", "aquatic_therapy",
+                          "home_exercise", "acupuncture"}
+_CONSERVATIVE_CLASSES = {"nsaid", "muscle_relaxant"}
+
+
+@derived("history.conservative_care_failed", "bool",
+         "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
+         "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
+         "history and moderate or radiating pain persists at the request", section="procedures")
+def _conservative_failed(ctx: Context):
+    stated = ctx.case.findings.get("conservative_care_failed")
+    if stated is not None:
+        return stated
+    tried = any(term is not None and term.name in _CONSERVATIVE_SERVICES
+                for term in (ctx.vocab.lookup(p.service) for p in ctx.case.procedures if p.kind != "other"))
+    tried = tried or any(_CONSERVATIVE_CLASSES & set(classes) for _, classes, _ in ctx.all_drugs())
+    if not tried:
+        return None
+    pain = ctx.case.pain
+    scores = [s for s in (pain.score, pain.with_medication) if s is not None]
+    persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
+    return True if persists else None

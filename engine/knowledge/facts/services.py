@@ -12,6 +12,7 @@ import re
 from typing import Optional
 
 from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
 
 # Case-level findings (finding.<name>)
 finding("therapy_diagnosis", "text",
@@ -254,7 +255,9 @@ def _tens_failed(ctx: Context):
 @derived("history.steroid_injection_done", "bool",
          "A corticosteroid injection of the same joint was done before", section="procedures")
 def _steroid_done(ctx: Context):
-    return _last_of(ctx, "corticosteroid_joint_injection") is not None
+    if _last_of(ctx, "corticosteroid_joint_injection") is not None:
+        return True
+    return False if ctx.documented("procedures") else None
 
 
 @derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
@@ -269,10 +272,9 @@ def _since_last(ctx: Context):
          "Radiculopathy is already clinically obvious: objective nerve-root signs on exam that imaging or "
          "electrodiagnostics confirm", section="studies")
 def _obvious(ctx: Context):
-    exam = ctx.case.exam
-    compromised = bool(exam.sensory_loss or exam.motor_deficit or exam.reflex_loss)
-    if not compromised:
-        return False if (exam.date or exam.documented_in or exam.straight_leg_raise) else None
-    exam_levels = {f.level for f in (*exam.sensory_loss, *exam.motor_deficit, *exam.reflex_loss)}
+    levels = {lvl for kind, lvl, _ in exam_signs(ctx) if kind in ROOT_SIGNS}
+    if not levels:
+        exam = ctx.case.exam
+        return False if (exam.date or exam.documented_in or exam.straight_leg_raise or exam.signs) else None
     study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
-    return bool(study_levels) and (None in exam_levels or bool(exam_levels & study_levels))
+    return bool(study_levels) and (None in levels or bool(levels & study_levels))
