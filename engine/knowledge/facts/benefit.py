@@ -30,6 +30,10 @@ def regimen_value(ctx: Context, field: str) -> Any:
             return pain.with_medication < pain.without_medication
         if percent is not None:
             return percent > 0
+    if field == "function_improved":
+        # ADLs documented as improved in the reports' function section: 9792.20 functional improvement,
+        # read for the regimen when the reports say nothing more specific
+        return ctx.case.function.adl_improved
     if field == "pain_reduction_percent":
         if scored and pain.without_medication:
             return round(100 * (pain.without_medication - pain.with_medication) / pain.without_medication, 1)

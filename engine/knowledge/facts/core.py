@@ -106,7 +106,7 @@ def _nerve(ctx: Context):
          "Radiculopathy shown on examination: an objective nerve-root sign (sensory change in a dermatome, "
          "motor deficit, reflex change), or a positive straight-leg raise (nerve-tension sign) with pain "
          "radiating in the limb", section="exam")
-def _radicular(ctx: Context):
+def radicular_signs(ctx: Context):
     if _has(ctx, ROOT_SIGNS):
         return True
     if _slr(ctx) and ctx.case.pain.radiating:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts.core import radicular_signs
 
 _MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", "chemistry panel", "chemistry",
                      "hepatic function panel", "hepatic panel", "liver function tests", "lft", "lfts",
@@ -215,4 +216,6 @@ def _conservative_failed(ctx: Context):
     pain = ctx.case.pain
     scores = [s for s in (pain.score, pain.with_medication) if s is not None]
     persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
+    # radicular signs on the latest examination after that care: the problem it treated persists
+    persists = persists or radicular_signs(ctx) is True
     return True if persists else None
