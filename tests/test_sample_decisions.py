@@ -87,6 +87,7 @@ def _no_agreement(d):
 
 def _norco_no_function(d):
     med(d, "Norco")["response"] = {"pain_reduced": True}
+    d["function"].pop("adl_improved")  # nor for the regimen: no ADL gains documented at all
 
 
 def _soma_flare(d):

@@ -215,7 +215,8 @@ def _conservative_failed(ctx: Context):
         return None
     pain = ctx.case.pain
     scores = [s for s in (pain.score, pain.with_medication) if s is not None]
-    persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
-    # radicular signs on the latest examination after that care: the problem it treated persists
-    persists = persists or radicular_signs(ctx) is True
+    if pain.radiating is not None or pain.severity is not None or scores:
+        persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
+    else:  # the pain is not described: radicular signs on the latest examination show the problem persists
+        persists = radicular_signs(ctx) is True
     return True if persists else None
