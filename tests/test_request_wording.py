@@ -26,6 +26,7 @@ def resolve(pack, request: str, **fields):
     ("Physical therapy 12 sessions", None, None, 12),
     ("PT 2x6 lumbar", 2, 6, 12),
     ("PT 2 x 6", 2, 6, 12),
+    ("Aquatic therapy 2x4 weeks", 2, 4, 8),
     ("PT x6", None, None, 6),
     ("Functional restoration program 8 hours/day 5 days/week x 4 weeks", 5, 4, 20),
     ("FRP x 2 weeks", None, 2, 10),

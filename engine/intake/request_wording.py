@@ -32,7 +32,8 @@ _PER_WEEK = re.compile(rf"(?<![\d./#]){_N}{_TIMES}(?:(?:/|a|an|per|each|every)\s
 # the length after a weekly frequency: "x 3 wks", "for 6 weeks", "times 4 weeks", "over 3 weeks"
 _FOR_WEEKS = re.compile(rf"\s*,?\s*(?:x|for|times|over|during)?\s*{_N}\s*{_WEEK}", re.I)
 _WEEKS = re.compile(rf"(?<![\d./]){_N}\s*{_WEEK}", re.I)
-_GRID = re.compile(r"(?<![\d./#])(\d{1,2})\s*[x×]\s*(\d{1,2})\b(?!\s*(?:/|per|a)\s*w)(?!\s*(?:w(?:ee)?ks?|days?|h(?:ou)?rs?|mg|ml|cm)\b)", re.I)  # "2x6"
+_GRID = re.compile(r"(?<![\d./#])(\d{1,2})\s*[x×]\s*(\d{1,2})\b(?!\s*(?:/|per|a)\s*w)(?!\s*(?:days?|h(?:ou)?rs?|mg|ml|cm)\b)"
+                   r"(?:\s*w(?:ee)?ks?\b\.?)?", re.I)  # "2x6", "2x4 weeks"
 # a count of sessions: "x 10 sessions", "#20 sessions", "12 visits", "x 6" (not "x 2 weeks", "x 10 days")
 _SESSIONS = re.compile(rf"(?:#\s*|\bqty\.?\s*)?(?<![\d./]){_N}\s*(?:sessions|visits|treatments)\b", re.I)
 _TIMES_COUNT = re.compile(r"(?:\bx|#)\s*(\d{1,3})(?!\d|\.\d|\s*(?:/|w(?:ee)?ks?|days?|h(?:ou)?rs?|mg|ml)\b)", re.I)
