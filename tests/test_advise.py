@@ -61,7 +61,7 @@ def test_expected_advice_on_the_samples(pack):
     assert [(c.field, c.current, c.proposed) for c in soma_180.changes] == [("quantity", 180.0, 63.0)]
     assert soma_180.changes[0].fixes == ["mtus-cpmtg.carisoprodol.short_supply"]
     labs = by_case["000"]["labs"].changes[0]
-    assert labs.field == "components" and labs.proposed == ["chem 8", "hepatic function panel", "CBC"]
+    assert labs.field == "components" and labs.proposed == ["chem 8", "hepatic functional panel", "CBC"]
     assert by_case["000"]["pain-consult"].lines[0].doc_check.approvable_alone is True
     fluoro = by_case["002"]["fluoroscopy"]
     assert [line.action for line in fluoro.lines] == ["follows"] and fluoro.plan_outcome == "overturned"  # as its ESI

@@ -45,7 +45,7 @@ def test_json_output_is_the_report():
 def test_markdown_output_has_a_table_per_request():
     out = run("check", str(ROOT / "cases/determinations/000_29257c263c25c5e1.yaml"), "--format", "markdown").output
     assert out.count("| # | Criterion | Status | What to add or change | Citation |") == 4
-    assert "- Change: request only chem 8, hepatic function panel, CBC (drop CPK, CRP, arthritis panel)" in out
+    assert "- Change: request only chem 8, hepatic functional panel, CBC (drop CPK, CRP, arthritis panel)" in out
 
 
 def test_structured_quick_facts_reach_the_rules():

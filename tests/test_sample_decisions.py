@@ -78,7 +78,7 @@ def _esi_duration_only(d):
 
 
 def _labs_only_monitoring(d):
-    item(d, "labs")["components"] = ["chem 8", "hepatic function panel", "CBC"]
+    item(d, "labs")["components"] = ["chem 8", "hepatic functional panel", "CBC"]
 
 
 def _no_agreement(d):

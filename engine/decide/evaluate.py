@@ -10,6 +10,7 @@ value comes from the validated case and pack and already has the record's type.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
@@ -18,9 +19,10 @@ from engine.intake.cases import Case, as_of_request
 from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
 from engine.knowledge.facts import FACTS, Context, Fact
 from engine.decide.host import get_host
-from engine.decide.items import candidates, order_items, resolve_items
+from engine.decide.items import order_items, resolve_items, rules_with_ingredients
 from engine.knowledge.pack import RulePack, past_end
 from engine.knowledge.rules import Criterion, Rule
+from engine.intake.requests import ResolvedItem
 from engine.intake.sources import Document
 
 __all__ = ["compiled", "evaluate", "resolve_items"]
@@ -147,8 +149,9 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
             extra: Optional[dict] = None, unused: tuple[str, ...] = ()) -> ItemDecision:
     res = ctx.resolved
-    rules = candidates(pack, res, ctx.request_date)
-    results = [_run_rule(ctx, table[rule.id], trace, extra) for rule in rules]
+    pairs = rules_with_ingredients(pack, res, ctx.request_date)
+    views = {id(view): ctx if view is res else dataclasses.replace(ctx, resolved=view, _cache={}) for _, view, _ in pairs}
+    results = [_run_rule(views[id(view)], table[rule.id], trace, extra) for rule, view, _ in pairs]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -159,7 +162,7 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     deciding = [r for r in results if r.applicable and r.superseded_by is None]
     # Only rules that decide the item get the "edition ended" note: a rule whose `when` does not
     # hold (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
-    notes = list(res.assumptions) + list(unused) + [
+    notes = list(res.assumptions) + list(unused) + _ingredient_notes(res, pairs) + [
         f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
         for rule in (table[r.id].rule for r in deciding) if past_end(rule, ctx.request_date)]
     if not deciding:
@@ -181,6 +184,17 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
         accompanies=res.accompanies, assumptions=notes, classes=list(res.classes), id=res.id, kind=res.kind,
         name=res.name, outcome=outcome, request=res.request, rules=results, summary=why, unmet=unmet,
     )
+
+
+def _ingredient_notes(res: ResolvedItem, pairs: list) -> list[str]:
+    """Say which rules judged an ingredient of a combination product rather than the product."""
+    notes = []
+    for rule, _, ingredient in pairs:
+        if ingredient is not None:
+            amount = f" ({ingredient.strength_mg:g} mg a unit)" if ingredient.strength_mg is not None else " (strength not read)"
+            notes.append(f"{res.name} is one product ({', '.join(i.name for i in res.ingredients)}); "
+                         f"{rule.id} judged its {ingredient.name}{amount}")
+    return notes
 
 
 def _derive(ctx: Context, comp: Compiled, extra: Optional[dict]) -> tuple[dict, dict]:

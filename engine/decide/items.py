@@ -12,6 +12,7 @@ from typing import Optional
 from engine.intake.cases import Case, item_ids
 from engine.errors import EngineError, Location
 from engine.knowledge.pack import RulePack
+from engine.intake.request_wording import Ingredient
 from engine.intake.requests import ResolvedItem, resolve_item
 from engine.knowledge.rules import TIER_ORDER, Rule
 from engine.intake.sources import Document, suggest
@@ -40,6 +41,28 @@ def candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
         rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
         _CANDIDATES[key] = rules
     return rules
+
+
+def rules_with_ingredients(pack: RulePack, res: ResolvedItem,
+                           day: dt.date) -> list[tuple[Rule, ResolvedItem, Optional[Ingredient]]]:
+    """The item's rules, each with the reading it judges: the product's own rules judge the item as
+    requested; for a combination product, the rules of each other ingredient (not already among the
+    product's) judge that ingredient: the product's name and history, the ingredient's classes and
+    strength ("Norco 10/325": the acetaminophen rules read 325 mg a unit)."""
+    own = candidates(pack, res, day)
+    out: list[tuple[Rule, ResolvedItem, Optional[Ingredient]]] = [(rule, res, None) for rule in own]
+    seen = {rule.id for rule in own}
+    for ingredient in res.ingredients:
+        if ingredient.term is None or ingredient.term == res.name:
+            continue
+        probe = dataclasses.replace(res, name=ingredient.term, classes=ingredient.classes)
+        view = dataclasses.replace(res, classes=ingredient.classes, strength_mg=ingredient.strength_mg, ingredients=(),
+                                   judged_ingredient=ingredient.name)
+        for rule in candidates(pack, probe, day):
+            if rule.id not in seen:
+                seen.add(rule.id)
+                out.append((rule, view, ingredient))
+    return out
 
 
 def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:

@@ -11,7 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
 
 from engine.errors import EngineError, Location
 from engine.intake.sources import Document, dotted, read_document, validate
@@ -249,6 +250,14 @@ class Report(Model):
     date: Optional[Date] = None
 
 
+class ReviewEntry(Model):
+    """A field an imported draft (ur import) could not read, or read with doubt: for a person to confirm."""
+
+    field: StrictStr
+    read: Any = None
+    note: StrictStr
+
+
 class Case(Model):
     """Everything the reviewer had: dates, findings, history, monitoring and the requests.
 
@@ -278,6 +287,17 @@ class Case(Model):
     findings: dict[str, FactValue] = Field(default_factory=dict)
     sources: dict[str, StrictStr] = Field(default_factory=dict)
     items: Annotated[list[Item], Field(min_length=1)]
+    review: list[ReviewEntry] = Field(default_factory=list)
+
+    @field_validator("review")
+    @classmethod
+    def _confirmed(cls, review: list[ReviewEntry]) -> list[ReviewEntry]:
+        if review:
+            raise PydanticCustomError(
+                "unconfirmed_draft", "{count} entries of this imported draft still to confirm (first: {first}); confirm or"
+                " correct each field it names, then delete the entry (docs/importing.md)",
+                {"count": len(review), "first": review[0].field})
+        return review
 
 
 class CaseFile(Model):

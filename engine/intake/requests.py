@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from engine.intake.cases import Item
 from engine.errors import EngineError, Location
+from engine.intake.request_wording import Ingredient, combination_ingredients, read_schedule
 from engine.intake.vocabulary import Reading, Term, Vocabulary
 
 _SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
@@ -18,13 +19,6 @@ _QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
 _STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
 _BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
 _RETRO = re.compile(r"\s*retro", re.I)
-_FREQ = re.compile(r"\b(\d{1,2})\s*[x×]\s*(\d{1,2})\b", re.I)
-_PER_WEEK = re.compile(r"\b(?:\d{1,2}\s*-\s*)?(\d{1,2})\s*(?:x|times)\s*(?:/\s*|a\s+|per\s+)w(?:ee)?k\.?\s*"
-                       r"(?:x|for)\s*(\d{1,2})\s*w(?:ee)?ks?\b", re.I)  # "2x/week x 6 weeks", "1-2 times a week for 4 weeks"
-# "x 6" is a visit count, but not "x 2 weeks", "x 10 days" or "x 80 hours" (a duration, read below)
-_VISITS = re.compile(r"\b(?:x\s*(\d{1,3})(?!\d|\s*(?:w(?:ee)?ks?|days?|h(?:ou)?rs?)\b)"
-                     r"|(\d{1,3})\s*(?:visits|sessions|treatments))\b", re.I)
-_WEEKS_ONLY = re.compile(r"(?<![\d.])(\d{1,2})\s*w(?:ee)?ks?\b", re.I)       # "FRP x 2 weeks"
 _PROGRAM_DAYS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:full[- ]?)?days?\b", re.I)  # "FRP x 10 days", "additional 10 days"
 _PROGRAM_HOURS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:hours|hrs?)\b", re.I)     # "HELP program 160 hours"
 _HOURS_PER_DAY = 8   # a full programme day, to read a request in hours as days
@@ -87,6 +81,8 @@ class ResolvedItem:
     frequency_per_week: Optional[float] = None
     weeks: Optional[float] = None
     accompanies: Optional[str] = None
+    ingredients: tuple[Ingredient, ...] = ()
+    judged_ingredient: Optional[str] = None   # set when an ingredient's rules judge a combination product
     assumptions: tuple[str, ...] = ()
     ambiguous: Optional[str] = None   # why the request's wording was not read as one treatment
 
@@ -109,12 +105,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     strength = item.strength or _first(_STRENGTH, text)
     if strength is None and term is not None and term.kind == "drug":
         strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
-    freq = (_PER_WEEK.search(text) or _FREQ.search(text)) if term and term.kind == "service" else None
-    frequency = item.frequency_per_week or (float(freq.group(1)) if freq else None)
-    weeks = item.weeks or (float(freq.group(2)) if freq else None)
-    if weeks is None and term is not None and term.kind == "service" and not _PER_WEEK.search(text):
-        weeks = _number(_WEEKS_ONLY, text)
-    visits = item.visits if item.visits is not None else _visits(text, term, frequency, weeks, quantity)
+    frequency, weeks, visits = _schedule(item, term, quantity, notes)
     units, as_needed = _units_per_day(item, term, vocab, notes)
     days = item.days_supply
     if days is None and quantity is not None and units:
@@ -140,6 +131,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         frequency_per_week=frequency,
         weeks=weeks,
         accompanies=item.accompanies,
+        ingredients=combination_ingredients(term, item.strength, text, vocab, notes) if term is not None else (),
         assumptions=tuple(notes),
     )
 
@@ -255,14 +247,29 @@ def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: l
     return typical, as_needed
 
 
-def _visits(text: str, term: Optional[Term], frequency: Optional[float], weeks: Optional[float], quantity: Optional[float]) -> Optional[float]:
+def _schedule(item: Item, term: Optional[Term], quantity: Optional[float],
+              notes: list[str]) -> tuple[Optional[float], Optional[float], Optional[float]]:
+    """Visits a week, weeks and total visits of a service: explicit fields win, else the wording
+    (engine/intake/request_wording.py), else the programme fallback in days or hours."""
     if not term or term.kind != "service":
-        return None
-    if frequency and weeks:
-        return frequency * weeks
-    match = _VISITS.search(text)
-    if match:
-        return float(match.group(1) or match.group(2))
+        return item.frequency_per_week, item.weeks, item.visits
+    written = read_schedule(item.request)
+    frequency = item.frequency_per_week or written.frequency_per_week
+    weeks = item.weeks or written.weeks
+    if item.visits is not None:
+        return frequency, weeks, item.visits
+    notes.extend(written.notes)
+    if item.frequency_per_week or item.weeks:
+        visits = frequency * weeks if frequency and weeks else written.visits
+    elif written.visits is not None or written.open_ended:
+        visits = written.visits
+    else:
+        visits = _visits(item.request, term, weeks, quantity)
+    return frequency, weeks, visits
+
+
+def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[float]) -> Optional[float]:
+    """Visits from a quantity, or for a full-day programme from days, weeks or hours."""
     if quantity is not None and term.category in ("therapy", "program"):
         return quantity
     if term.category == "program":  # full-day programmes are written in days, weeks or hours

@@ -36,6 +36,7 @@ class Drug(Model):
     mme_per_mg: Optional[Annotated[float, Field(gt=0, le=10000)]] = None
     route: Literal["oral", "topical", "transdermal", "injection", "other"] = "oral"
     history_only: bool = False
+    ingredients: list[Name] = []  # a combination product's active ingredients, in the order strengths are written
     note: Optional[StrictStr] = None
 
 
@@ -205,6 +206,8 @@ class Vocabulary:
             + "|".join(re.escape(k) for k in sorted([*self.index, *self.ambiguous], key=len, reverse=True))
             + r")(?![a-z0-9])"
         )
+        self.combinations = {frozenset(d.ingredients): d.name for d in drugs if d.ingredients}
+        self._ingredient_words = {i for d in drugs for i in d.ingredients}
 
     def entry(self, key: str) -> Optional[Union[Drug, Service]]:
         """The entry for a key such as 'drug:carisoprodol' (not noted as read)."""
@@ -259,6 +262,9 @@ class Vocabulary:
         match = self._pattern.search(lowered)
         if not match:
             return Reading()
+        combination = self.combination_named(lowered)
+        if combination is not None:
+            return Reading(term=combination)
         key = match.group(1)
         note = None
         if key in self.ambiguous:
@@ -313,7 +319,7 @@ class Vocabulary:
         kind are reported (two drugs, or two services of one category); compounded topicals
         ("flurbiprofen 20%/lidocaine 5% cream"), lab panels and associated services are one request."""
         lowered = normalise(text)
-        if _COMPOUND.search(lowered):
+        if _COMPOUND.search(lowered) or self.combination_named(lowered) is not None:
             return None
         found = [(m, term) for m in self._pattern.finditer(lowered)
                  if (term := self._term_at(m, lowered)) is not None]
@@ -334,6 +340,45 @@ class Vocabulary:
             return self.index[key]
         rest = lowered[:match.start()] + " " + lowered[match.end():]
         return self._meaning(self.ambiguous[key], key, rest).term
+
+    def terms_in(self, text: str) -> list[tuple[str, Term]]:
+        """Every known name in free text, in order, with its term ("Norco, Soma and PT" -> three)."""
+        lowered = normalise(text)
+        return [(found.group(1), term) for found in self._pattern.finditer(lowered)
+                if (term := self._term_at(found, lowered)) is not None]
+
+    def combination_named(self, lowered: str) -> Optional[Term]:
+        """A combination product written as its ingredients ("hydrocodone and acetaminophen 10/325",
+        "oxycodone w/ APAP"): the product's term when the drugs named one after another, joined by
+        "and", "/", "-", "+", "with" or a comma, are exactly one product's ingredients; else None."""
+        if not self.combinations:
+            return None
+        run: list[str] = []
+        previous = None
+        for found in self._pattern.finditer(lowered):
+            term = self.index.get(found.group(1))
+            if term is None or term.kind != "drug":
+                run, previous = [], None
+                continue
+            joined = previous is not None and _JOINER_WITH.fullmatch(_DOSE_WORDS.sub(" ", lowered[previous:found.start()]))
+            run = [*run, found.group(1)] if joined else [found.group(1)]
+            previous = found.end()
+            if len(run) > 1:
+                product = self.combinations.get(frozenset(self._ingredient(word) for word in run))
+                if product is not None:
+                    drug = self.drugs[product]
+                    return Term(kind="drug", name=drug.name, classes=tuple(drug.classes))
+        return None
+
+    def _ingredient(self, word: str) -> str:
+        """An ingredient as written: its own name when a product lists it ("hydrocodone"), else the
+        generic it stands for ("APAP" -> acetaminophen)."""
+        return word if word in self._ingredient_words else self.index[word].name
+
+    def ingredient_terms(self, name: str) -> list[tuple[str, Optional[Term]]]:
+        """Each ingredient of a combination product with the vocabulary term it names (None if none)."""
+        drug = self.drugs.get(name)
+        return [(ingredient, self.resolve(ingredient)) for ingredient in (drug.ingredients if drug else [])]
 
     def suggestion(self, text: str) -> str:
         words = normalise(text).split()
@@ -385,6 +430,7 @@ _COMPOUND = re.compile(r"\b(cream|creams|gel|ointment|lotion|compound|compounded
 # strengths, quantities and directions between two names ("10/325mg #90 and"), removed before the joiner test
 _DOSE_WORDS = re.compile(r"[\d.]+\s*(?:/\s*[\d.]+)?\s*(?:mg|mcg|g|ml|%)?|#\s*\d+|\b(?:tabs?|caps?|tablets?|capsules?|po|prn|bid|tid|qid|qhs|qd|q\d+h)\b")
 _JOINER = re.compile(r"\s*(?:/|\+|&|,|;|\band\b|\bplus\b)\s*")
+_JOINER_WITH = re.compile(r"\s*(?:/|-|\+|&|,|\band\b|\bwith\b|\bw/\s*|,\s*and\b)\s*")  # between a product's ingredients
 _MARKS = re.compile(r"[®™]")
 _SPACES = re.compile(r"\s+")
 
@@ -407,6 +453,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     defined_in: dict[str, str] = {}
     problems: list[EngineError] = []
     seen_signs: dict[str, str] = {}
+    combinations = []  # (drug, document, index): ingredients are checked once every name is known
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         return None, [EngineError(f"no vocabulary files in {folder}")]
@@ -433,6 +480,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
                     problems.append(EngineError(f"sign '{word}' already means '{seen_signs[key]}'",
                                                 doc.location(("signs", i, "synonyms"))))
                 seen_signs[key] = entry.name
+        combinations += [(drug, doc, i) for i, drug in enumerate(vocab.drugs) if drug.ingredients]
         drugs.extend(vocab.drugs)
         services.extend(vocab.services)
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
@@ -454,5 +502,11 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
         for name in (q.name, q.means):
             if name not in names:
                 problems.append(EngineError(f"no vocabulary entry '{name}'{suggest(name, names)}", where))
+    drug_words = {normalise(word) for d in drugs for word in [d.name, *d.synonyms]}
+    for drug, doc, i in combinations:
+        for j, ingredient in enumerate(drug.ingredients):
+            if normalise(ingredient) not in drug_words:
+                problems.append(EngineError(f"ingredient '{ingredient}' is not a drug of the vocabulary"
+                                            f"{suggest(ingredient, drug_words)}", doc.location(("drugs", i, "ingredients", j))))
     vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in)
     return vocabulary, problems

@@ -15,6 +15,14 @@ def _drug(ctx: Context) -> bool:
     return ctx.resolved.kind == "drug"
 
 
+@derived("request.combination_ingredient", "bool",
+         "The rule is judging one ingredient of a requested combination product (the acetaminophen in Norco, "
+         "the ibuprofen in Vicoprofen) at that ingredient's strength; the product's own rules judge its benefit",
+         section="item")
+def _combination_ingredient(ctx: Context):
+    return ctx.resolved.judged_ingredient is not None if _drug(ctx) else None
+
+
 @derived("request.quantity", "number", "Units requested (tablets, patches, grams)", section="item", controllable=True)
 def _quantity(ctx: Context):
     return ctx.resolved.quantity
