@@ -1,7 +1,7 @@
 """Read an IMR final determination letter (the public MAXIMUS format) into its parts: the
 clinical case summary as dated sentences, and each disputed item with its outcome and rationale.
 
-The words and patterns are data (reading/letters.yaml, `Reading`); this module
+The words and patterns are data (engine/intake/letter_reading.yaml, `Reading`); this module
 is the mechanism: sections, sentences with their line numbers, written dates. Clinical facts are
 read from the sentences by engine/intake/letter_facts.py.
 """
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr
 from engine.errors import EngineError, Location
 from engine.intake.sources import MAX_FILE_BYTES, read_document, validate
 
-READING = Path(__file__).resolve().parents[2] / "reading" / "letters.yaml"
+READING = Path(__file__).resolve().parent / "letter_reading.yaml"
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
