@@ -200,6 +200,26 @@ _CONSERVATIVE_SERVICES = {"physical_therapy", "chiropractic", "occupational_ther
 _CONSERVATIVE_CLASSES = {"nsaid", "muscle_relaxant"}
 
 
+def _conservative_services(ctx: Context) -> list:
+    """Prior courses in the history that are conservative care (therapy, exercise, acupuncture)."""
+    return [p for p in ctx.case.procedures if p.kind != "other"
+            and (term := ctx.vocab.lookup(p.service)) is not None and term.name in _CONSERVATIVE_SERVICES]
+
+
+@derived("history.conservative_care_weeks", "number",
+         "Weeks of conservative care before the request: stated (finding.conservative_care_weeks), or from the "
+         "earliest dated course of therapy or start of an NSAID or muscle relaxant in the history", unit="weeks",
+         section="procedures")
+def _conservative_weeks(ctx: Context):
+    stated = ctx.case.findings.get("conservative_care_weeks")
+    if stated is not None:
+        return stated
+    starts = [p.date for p in _conservative_services(ctx) if p.date]
+    starts += [med.since for med, classes, _ in ctx.all_drugs() if med.since and _CONSERVATIVE_CLASSES & set(classes)]
+    starts = [d for d in starts if d <= ctx.request_date]
+    return weeks_between(min(starts), ctx.request_date) if starts else None
+
+
 @derived("history.conservative_care_failed", "bool",
          "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
          "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
@@ -208,8 +228,7 @@ def _conservative_failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
     if stated is not None:
         return stated
-    tried = any(term is not None and term.name in _CONSERVATIVE_SERVICES
-                for term in (ctx.vocab.lookup(p.service) for p in ctx.case.procedures if p.kind != "other"))
+    tried = bool(_conservative_services(ctx))
     tried = tried or any(_CONSERVATIVE_CLASSES & set(classes) for _, classes, _ in ctx.all_drugs())
     if not tried:
         return None
