@@ -125,6 +125,16 @@ class DiagnosisHedges(Model):
     negations: list[StrictStr] = []
 
 
+class LabTest(Model):
+    """A laboratory test a lab request may name ("CBC", "chem 8"), with the drugs or drug classes
+    whose ongoing use it monitors; a test that monitors none needs its own stated reason."""
+
+    name: Name
+    synonyms: list[StrictStr] = []
+    monitors: list[Name] = []      # drug classes or generic drug names (rules/vocabulary drugs)
+    note: Optional[StrictStr] = None
+
+
 class VocabularyFile(Model):
     drugs: list[Drug] = []
     services: list[Service] = []
@@ -133,6 +143,7 @@ class VocabularyFile(Model):
     signs: list[SignWords] = []
     diagnoses: list[DiagnosisWords] = []
     diagnosis_hedges: Optional[DiagnosisHedges] = None
+    lab_tests: list[LabTest] = []
 
 
 class Term(BaseModel):
@@ -206,7 +217,8 @@ class Vocabulary:
     def __init__(self, drugs: list[Drug], services: list[Service],
                  ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = (),
                  signs: Sequence[SignWords] = (), files: Optional[dict[str, str]] = None,
-                 diagnoses: Sequence[DiagnosisWords] = (), hedges: DiagnosisHedges = DiagnosisHedges()):
+                 diagnoses: Sequence[DiagnosisWords] = (), hedges: DiagnosisHedges = DiagnosisHedges(),
+                 lab_tests: Sequence[LabTest] = ()):
         self.drugs = _entries("drug", {d.name: d for d in drugs})
         self.services = _entries("service", {s.name: s for s in services})
         self.diagnoses: dict[str, list[DiagnosisWords]] = {}
@@ -214,6 +226,11 @@ class Vocabulary:
             self.diagnoses.setdefault(entry.finding, []).append(entry)
         self.hedges = hedges
         self.diagnosis_locations: list[tuple[DiagnosisWords, Location]] = []
+        self.lab_tests = {t.name: t for t in lab_tests}
+        self._lab_index = {normalise(w): t.name for t in lab_tests for w in [t.name.replace("_", " "), *t.synonyms]}
+        self._lab_pattern = re.compile(r"(?<![a-z0-9])(" + "|".join(
+            re.escape(w) for w in sorted(self._lab_index, key=len, reverse=True)) + r")(?![a-z0-9])") \
+            if self._lab_index else None
         self.signs = {normalise(word): entry.name for entry in signs for word in [entry.name, *entry.synonyms]}
         self.entry_files = files or {}  # entry key ("drug:<name>") -> the file that defines it
         self._entry_hashes: dict[str, str] = {}
@@ -273,6 +290,21 @@ class Vocabulary:
                         _first_word(group, text) is not None for group in entry.with_words):
                     return entry.value, diagnosis
         return None
+
+    def lab_test(self, text: str) -> str:
+        """A test as written ("Chem 8", "liver function tests") by its entry name, else as normalised."""
+        return self._lab_index.get(normalise(text), normalise(text))
+
+    def lab_tests_in(self, text: str) -> list[str]:
+        """The known tests a request names in its text ("CBC, CMP" -> [cbc, cmp])."""
+        if self._lab_pattern is None:
+            return []
+        return [self._lab_index[m] for m in self._lab_pattern.findall(normalise(text))]
+
+    def lab_test_monitors(self, test: str) -> frozenset[str]:
+        """Drug classes and generic names whose ongoing use the test monitors (none for an unknown test)."""
+        entry = self.lab_tests.get(test)
+        return frozenset(entry.monitors) if entry else frozenset()
 
     def resolve(self, name: str) -> Optional[Term]:
         return _read(self.index.get(normalise(name)))
@@ -497,6 +529,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     diagnoses: list[DiagnosisWords] = []
     diagnosis_where: list[Location] = []
     hedges = DiagnosisHedges()
+    lab_tests: list[LabTest] = []
     seen: dict[str, str] = {}
     defined_in: dict[str, str] = {}
     problems: list[EngineError] = []
@@ -536,6 +569,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
         signs.extend(vocab.signs)
         diagnoses.extend(vocab.diagnoses)
         diagnosis_where += [doc.location(("diagnoses", i)) for i in range(len(vocab.diagnoses))]
+        lab_tests.extend(vocab.lab_tests)
         if vocab.diagnosis_hedges is not None:
             hedges = DiagnosisHedges(questions=[*hedges.questions, *vocab.diagnosis_hedges.questions],
                                      negations=[*hedges.negations, *vocab.diagnosis_hedges.negations])
@@ -561,7 +595,13 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
             if normalise(ingredient) not in drug_words:
                 problems.append(EngineError(f"ingredient '{ingredient}' is not a drug of the vocabulary"
                                             f"{suggest(ingredient, drug_words)}", doc.location(("drugs", i, "ingredients", j))))
+    drug_names = {d.name for d in drugs} | {c for d in drugs for c in d.classes}
+    for test in lab_tests:
+        for name in test.monitors:
+            if name not in drug_names:
+                problems.append(EngineError(f"{folder}: lab test '{test.name}' monitors unknown drug or class "
+                                            f"'{name}'{suggest(name, drug_names)}"))
     vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in,
-                            diagnoses, hedges)
+                            diagnoses, hedges, lab_tests)
     vocabulary.diagnosis_locations = list(zip(diagnoses, diagnosis_where))  # for the pack checks (finding names)
     return vocabulary, problems

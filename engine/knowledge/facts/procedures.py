@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from engine.knowledge.facts import Context, derived, weeks_between
 from engine.knowledge.facts.core import radicular_signs
 
-_MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", "chemistry panel", "chemistry",
-                     "hepatic function panel", "hepatic panel", "liver function tests", "lft", "lfts",
-                     "renal function panel", "renal panel", "bun", "creatinine"}
-_MONITORED_CLASSES = {"nsaid", "opioid", "acetaminophen", "anticonvulsant", "antidepressant", "muscle_relaxant"}
-
-
-# Tests a lab request may name that are not medication monitoring: each needs its own stated reason.
-_OTHER_TESTS = {"hba1c", "hemoglobin a1c", "hgb a1c", "hgba1c", "a1c", "glycated hemoglobin", "glycosylated hemoglobin"}
-_TEST_ALIASES = {"complete blood count": "cbc", "comprehensive metabolic panel": "cmp", "basic metabolic panel": "bmp",
-                 "liver function test": "lft", "chem panel": "chemistry panel",
-                 **{name: "hba1c" for name in _OTHER_TESTS if name != "hba1c"}}
-_TEST_NAMES = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(t) for t in sorted(
-    _MONITORING_TESTS | _OTHER_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
-
 
 def _tests_named(ctx: Context) -> list[str]:
-    """Monitoring tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
+    """Tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
     if ctx.resolved.kind != "service" or ctx.resolved.name != "lab_panel":
         return []
-    return [_TEST_ALIASES.get(m, m) for m in _TEST_NAMES.findall(ctx.item.request.lower())]
+    return ctx.vocab.lab_tests_in(ctx.item.request)
 
 
 def _service(ctx: Context) -> bool:
@@ -57,22 +41,18 @@ def _weeks(ctx: Context):
 
 
 @derived("request.unjustified_components", "number",
-         "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing)", section="item")
+         "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing): a test is "
+         "justified by its stated reason, or by the regular use of a drug it monitors (rules/vocabulary lab_tests)",
+         section="item")
 def _unjustified(ctx: Context):
-    components = ctx.item.components or _tests_named(ctx)
+    vocab = ctx.vocab
+    components = [vocab.lab_test(c) for c in ctx.item.components] or _tests_named(ctx)
     if not components:
         return None
-    justified = {_test_name(c) for c in ctx.item.justified_components}
-    monitored = any(set(classes) & _MONITORED_CLASSES and med.pattern != "intermittent"
-                    for med, classes, _ in ctx.current_drugs())
-    return float(sum(1 for c in map(_test_name, components)
-                     if c not in justified and not (monitored and c in _MONITORING_TESTS)))
-
-
-def _test_name(text: str) -> str:
-    """One test as written ("Hemoglobin A1c") by the name the test lists use ("hba1c")."""
-    name = " ".join(text.lower().split())
-    return _TEST_ALIASES.get(name, name)
+    justified = {vocab.lab_test(c) for c in ctx.item.justified_components}
+    taken = {name for med, classes, generic in ctx.current_drugs() if med.pattern != "intermittent"
+             for name in (generic, *classes)}
+    return float(sum(1 for c in components if c not in justified and not vocab.lab_test_monitors(c) & taken))
 
 
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
