@@ -51,8 +51,14 @@ def _unjustified(ctx: Context):
         return None
     justified = {vocab.lab_test(c) for c in ctx.item.justified_components}
     taken = {name for med, classes, generic in ctx.current_drugs() if med.pattern != "intermittent"
-             for name in (generic, *classes)}
+             for name in (generic, *classes, *_ingredients(ctx, generic))}
     return float(sum(1 for c in components if c not in justified and not vocab.lab_test_monitors(c) & taken))
+
+
+def _ingredients(ctx: Context, generic: str) -> list[str]:
+    """A combination product's ingredients (Norco: hydrocodone and acetaminophen), each monitored as itself."""
+    drug = ctx.vocab.drugs.get(generic)
+    return list(drug.ingredients) if drug is not None else []
 
 
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
