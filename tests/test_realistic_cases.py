@@ -28,7 +28,8 @@ FILES = sorted((ROOT / "cases" / "realistic").glob("*.yaml"))
 # the checklist direction is checked on every realistic file. Other realistic files should adopt the
 # convention and join this list.
 PAIRED_TOPICS = ("opioids", "nsaids-gi", "neuropathic-pain", "spinal-injections", "spine-diagnostics",
-                 "therapy-and-monitoring")
+                 "therapy-and-monitoring", "injections", "diagnostics", "devices-and-modalities",
+                 "braces-and-home-equipment")
 PAIRED = [p for p in FILES if p.stem in PAIRED_TOPICS]
 IGNORED = {"name", "title", "items", "sources", "documented_in"}
 

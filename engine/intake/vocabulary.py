@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Iterator, Literal, Optional, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from engine.errors import EngineError, Location
 from engine.intake.sources import read_document, suggest, validate
@@ -104,12 +104,46 @@ class SignWords(Model):
     note: Optional[StrictStr] = None
 
 
+class DiagnosisWords(Model):
+    """Words that name, in a listed diagnosis, a finding the rules read ("plantar fasciitis" is
+    finding.plantar_fasciitis): a diagnosis the record states is that finding documented."""
+
+    finding: Name
+    value: StrictBool | StrictStr = True     # the finding's value when the words match (text findings name theirs)
+    words: Annotated[list[StrictStr], Field(min_length=1)]   # one of these ...
+    with_words: list[Annotated[list[StrictStr], Field(min_length=1)]] = Field(default=[], alias="with")
+    #                                          ... and one word of each of these groups, in the same diagnosis
+    suspected: StrictBool = False             # a suspected finding: "r/o labral tear" names it too
+    note: Optional[StrictStr] = None
+
+
+class DiagnosisHedges(Model):
+    """Words that keep a listed diagnosis from stating a finding: a question ("r/o", "possible")
+    names only findings that are suspicions themselves; a negation ("ruled out") names none."""
+
+    questions: list[StrictStr] = []
+    negations: list[StrictStr] = []
+
+
+class LabTest(Model):
+    """A laboratory test a lab request may name ("CBC", "chem 8"), with the drugs or drug classes
+    whose ongoing use it monitors; a test that monitors none needs its own stated reason."""
+
+    name: Name
+    synonyms: list[StrictStr] = []
+    monitors: list[Name] = []      # drug classes or generic drug names (rules/vocabulary drugs)
+    note: Optional[StrictStr] = None
+
+
 class VocabularyFile(Model):
     drugs: list[Drug] = []
     services: list[Service] = []
     ambiguous: list[Ambiguity] = []
     qualified: list[Qualified] = []
     signs: list[SignWords] = []
+    diagnoses: list[DiagnosisWords] = []
+    diagnosis_hedges: Optional[DiagnosisHedges] = None
+    lab_tests: list[LabTest] = []
 
 
 class Term(BaseModel):
@@ -182,9 +216,21 @@ class Vocabulary:
 
     def __init__(self, drugs: list[Drug], services: list[Service],
                  ambiguous: Sequence[Ambiguity] = (), qualified: Sequence[Qualified] = (),
-                 signs: Sequence[SignWords] = (), files: Optional[dict[str, str]] = None):
+                 signs: Sequence[SignWords] = (), files: Optional[dict[str, str]] = None,
+                 diagnoses: Sequence[DiagnosisWords] = (), hedges: DiagnosisHedges = DiagnosisHedges(),
+                 lab_tests: Sequence[LabTest] = ()):
         self.drugs = _entries("drug", {d.name: d for d in drugs})
         self.services = _entries("service", {s.name: s for s in services})
+        self.diagnoses: dict[str, list[DiagnosisWords]] = {}
+        for entry in diagnoses:
+            self.diagnoses.setdefault(entry.finding, []).append(entry)
+        self.hedges = hedges
+        self.diagnosis_locations: list[tuple[DiagnosisWords, Location]] = []
+        self.lab_tests = {t.name: t for t in lab_tests}
+        self._lab_index = {normalise(w): t.name for t in lab_tests for w in [t.name.replace("_", " "), *t.synonyms]}
+        self._lab_pattern = re.compile(r"(?<![a-z0-9])(" + "|".join(
+            re.escape(w) for w in sorted(self._lab_index, key=len, reverse=True)) + r")(?![a-z0-9])") \
+            if self._lab_index else None
         self.signs = {normalise(word): entry.name for entry in signs for word in [entry.name, *entry.synonyms]}
         self.entry_files = files or {}  # entry key ("drug:<name>") -> the file that defines it
         self._entry_hashes: dict[str, str] = {}
@@ -228,6 +274,37 @@ class Vocabulary:
     def sign_kind(self, word: str) -> Optional[str]:
         """The kind of an examination sign as a clinician names it, or None when the word is unknown."""
         return self.signs.get(normalise(word))
+
+    def diagnosis_finding(self, finding: str, diagnoses: Sequence[str]) -> Optional[tuple[bool | str, str]]:
+        """The value of a finding that a listed diagnosis names, with that diagnosis. A negated
+        diagnosis ("CRPS ruled out") names nothing; a question ("r/o CRPS", "possible meniscal tear")
+        names only a finding that is itself a suspicion (`suspected: true`)."""
+        for entry in self.diagnoses.get(finding, ()):
+            for diagnosis in diagnoses:
+                text = normalise(diagnosis)
+                if _first_word(self.hedges.negations, text) is not None:
+                    continue
+                if not entry.suspected and _first_word(self.hedges.questions, text) is not None:
+                    continue
+                if _first_word(entry.words, text) is not None and all(
+                        _first_word(group, text) is not None for group in entry.with_words):
+                    return entry.value, diagnosis
+        return None
+
+    def lab_test(self, text: str) -> str:
+        """A test as written ("Chem 8", "liver function tests") by its entry name, else as normalised."""
+        return self._lab_index.get(normalise(text), normalise(text))
+
+    def lab_tests_in(self, text: str) -> list[str]:
+        """The known tests a request names in its text ("CBC, CMP" -> [cbc, cmp])."""
+        if self._lab_pattern is None:
+            return []
+        return [self._lab_index[m] for m in self._lab_pattern.findall(normalise(text))]
+
+    def lab_test_monitors(self, test: str) -> frozenset[str]:
+        """Drug classes and generic names whose ongoing use the test monitors (none for an unknown test)."""
+        entry = self.lab_tests.get(test)
+        return frozenset(entry.monitors) if entry else frozenset()
 
     def resolve(self, name: str) -> Optional[Term]:
         return _read(self.index.get(normalise(name)))
@@ -449,6 +526,10 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     ambiguous: list[tuple[Ambiguity, Location]] = []
     qualified: list[tuple[Qualified, Location]] = []
     signs: list[SignWords] = []
+    diagnoses: list[DiagnosisWords] = []
+    diagnosis_where: list[Location] = []
+    hedges = DiagnosisHedges()
+    lab_tests: list[LabTest] = []
     seen: dict[str, str] = {}
     defined_in: dict[str, str] = {}
     problems: list[EngineError] = []
@@ -486,6 +567,12 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
         qualified += [(q, doc.location(("qualified", i))) for i, q in enumerate(vocab.qualified)]
         signs.extend(vocab.signs)
+        diagnoses.extend(vocab.diagnoses)
+        diagnosis_where += [doc.location(("diagnoses", i)) for i in range(len(vocab.diagnoses))]
+        lab_tests.extend(vocab.lab_tests)
+        if vocab.diagnosis_hedges is not None:
+            hedges = DiagnosisHedges(questions=[*hedges.questions, *vocab.diagnosis_hedges.questions],
+                                     negations=[*hedges.negations, *vocab.diagnosis_hedges.negations])
     names = {e.name for e in [*drugs, *services]}
     for amb, where in ambiguous:
         for word in amb.words:
@@ -508,5 +595,13 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
             if normalise(ingredient) not in drug_words:
                 problems.append(EngineError(f"ingredient '{ingredient}' is not a drug of the vocabulary"
                                             f"{suggest(ingredient, drug_words)}", doc.location(("drugs", i, "ingredients", j))))
-    vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in)
+    drug_names = {d.name for d in drugs} | {c for d in drugs for c in d.classes}
+    for test in lab_tests:
+        for name in test.monitors:
+            if name not in drug_names:
+                problems.append(EngineError(f"{folder}: lab test '{test.name}' monitors unknown drug or class "
+                                            f"'{name}'{suggest(name, drug_names)}"))
+    vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in,
+                            diagnoses, hedges, lab_tests)
+    vocabulary.diagnosis_locations = list(zip(diagnoses, diagnosis_where))  # for the pack checks (finding names)
     return vocabulary, problems

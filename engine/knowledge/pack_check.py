@@ -162,12 +162,30 @@ def pack_issues(rules: list[LoadedRule], vocab: Optional[Vocabulary]) -> Iterato
                     if term not in known:
                         yield issue(lr.doc, ("applies_to", name, j), "unknown-name", "error",
                                     f"no {name} entry '{term}' in the vocabulary{suggest(term, known)}")
+    if vocab is not None:
+        yield from diagnosis_issues(vocab)
     for lr in rules:
         for name in ("supersedes", "replaces"):
             for j, other in enumerate(getattr(lr.rule, name)):
                 if other not in first:
                     yield issue(lr.doc, (name, j), "unknown-name", "error",
                                 f"{name} unknown rule '{other}'{suggest(other, first)}")
+
+
+def diagnosis_issues(vocab: Vocabulary) -> Iterator[Issue]:
+    """Diagnosis words (vocabulary `diagnoses:`) name a known case finding and a value of its type."""
+    from engine.knowledge.facts import FACTS, value_problem
+
+    findings = {name.split(".", 1)[1] for name in FACTS if name.startswith("finding.")}
+    for entry, where in vocab.diagnosis_locations:
+        at = {"file": where.file, "line": where.line, "field": where.field or "-", "severity": "error"}
+        if entry.finding not in findings:
+            yield Issue(**at, code="unknown-fact",
+                        message=f"unknown finding '{entry.finding}'{suggest(entry.finding, findings)}")
+        else:
+            problem = value_problem(FACTS[f"finding.{entry.finding}"], entry.value)
+            if problem:
+                yield Issue(**at, code="type-mismatch", message=f"finding '{entry.finding}': {problem}")
 
 
 # --- the whole pack -----------------------------------------------------------------------------

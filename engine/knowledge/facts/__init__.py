@@ -55,7 +55,7 @@ def finding(name: str, type: str, description: str, *, scope: str = "case", valu
     if scope == "case":
         full = f"finding.{name}"
         derived(full, type, description, values=values, section=f"findings.{name}")(
-            lambda ctx, key=name: ctx.case.findings.get(key)
+            lambda ctx, key=name: ctx.finding(key)
         )
     else:
         full = f"doc.{name}"
@@ -78,6 +78,15 @@ class Context:
     @property
     def request_date(self) -> dt.date:
         return self.case.request_date
+
+    def finding(self, name: str) -> Any:
+        """A case finding as stated in `findings:`, else as a listed diagnosis names it
+        (rules/vocabulary `diagnoses:`): "Dx: right plantar fasciitis" documents plantar fasciitis."""
+        stated = self.case.findings.get(name)
+        if stated is not None:
+            return stated
+        named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
+        return named[0] if named else None
 
     def documented(self, history: str) -> bool:
         """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
@@ -164,7 +173,12 @@ class Context:
         if not section:
             return None
         if section.startswith("findings."):
-            return self.case.sources.get(section.split(".", 1)[1])
+            name = section.split(".", 1)[1]
+            if name not in self.case.findings:
+                named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
+                if named:
+                    return f"listed diagnosis: {named[1]}"
+            return self.case.sources.get(name)
         if section == "item":
             return self.item.documented_in
         if section == "medication":

@@ -52,7 +52,7 @@ def _after_ctr(ctx: Context):
     operation = findings.get("operation")
     if operation not in (None, "upper_limb_surgery"):
         return False
-    return findings.get("carpal_tunnel_signs") is True and findings.get("wrist_tendinitis") is not True
+    return ctx.finding("carpal_tunnel_signs") is True and ctx.finding("wrist_tendinitis") is not True
 
 
 # Knee immobiliser

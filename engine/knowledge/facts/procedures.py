@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from engine.knowledge.facts import Context, derived, weeks_between
 from engine.knowledge.facts.core import radicular_signs
 
-_MONITORING_TESTS = {"cbc", "chem 7", "chem 8", "chem7", "chem8", "bmp", "cmp", "chemistry panel", "chemistry",
-                     "hepatic function panel", "hepatic panel", "liver function tests", "lft", "lfts",
-                     "renal function panel", "renal panel", "bun", "creatinine"}
-_MONITORED_CLASSES = {"nsaid", "opioid", "acetaminophen", "anticonvulsant", "antidepressant", "muscle_relaxant"}
-
-
-# Tests a lab request may name that are not medication monitoring: each needs its own stated reason.
-_OTHER_TESTS = {"hba1c", "hemoglobin a1c", "hgb a1c", "hgba1c", "a1c", "glycated hemoglobin", "glycosylated hemoglobin"}
-_TEST_ALIASES = {"complete blood count": "cbc", "comprehensive metabolic panel": "cmp", "basic metabolic panel": "bmp",
-                 "liver function test": "lft", "chem panel": "chemistry panel",
-                 **{name: "hba1c" for name in _OTHER_TESTS if name != "hba1c"}}
-_TEST_NAMES = re.compile(r"(?<![a-z0-9])(" + "|".join(re.escape(t) for t in sorted(
-    _MONITORING_TESTS | _OTHER_TESTS | set(_TEST_ALIASES), key=len, reverse=True)) + r")(?![a-z0-9])")
-
 
 def _tests_named(ctx: Context) -> list[str]:
-    """Monitoring tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
+    """Tests a lab request names in its text ("CBC, CMP") when it lists no `components`."""
     if ctx.resolved.kind != "service" or ctx.resolved.name != "lab_panel":
         return []
-    return [_TEST_ALIASES.get(m, m) for m in _TEST_NAMES.findall(ctx.item.request.lower())]
+    return ctx.vocab.lab_tests_in(ctx.item.request)
 
 
 def _service(ctx: Context) -> bool:
@@ -57,22 +41,24 @@ def _weeks(ctx: Context):
 
 
 @derived("request.unjustified_components", "number",
-         "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing)", section="item")
+         "Parts of a bundled request with no stated reason (IMR decides a bundle all or nothing): a test is "
+         "justified by its stated reason, or by the regular use of a drug it monitors (rules/vocabulary lab_tests)",
+         section="item")
 def _unjustified(ctx: Context):
-    components = ctx.item.components or _tests_named(ctx)
+    vocab = ctx.vocab
+    components = [vocab.lab_test(c) for c in ctx.item.components] or _tests_named(ctx)
     if not components:
         return None
-    justified = {_test_name(c) for c in ctx.item.justified_components}
-    monitored = any(set(classes) & _MONITORED_CLASSES and med.pattern != "intermittent"
-                    for med, classes, _ in ctx.current_drugs())
-    return float(sum(1 for c in map(_test_name, components)
-                     if c not in justified and not (monitored and c in _MONITORING_TESTS)))
+    justified = {vocab.lab_test(c) for c in ctx.item.justified_components}
+    taken = {name for med, classes, generic in ctx.current_drugs() if med.pattern != "intermittent"
+             for name in (generic, *classes, *_ingredients(ctx, generic))}
+    return float(sum(1 for c in components if c not in justified and not vocab.lab_test_monitors(c) & taken))
 
 
-def _test_name(text: str) -> str:
-    """One test as written ("Hemoglobin A1c") by the name the test lists use ("hba1c")."""
-    name = " ".join(text.lower().split())
-    return _TEST_ALIASES.get(name, name)
+def _ingredients(ctx: Context, generic: str) -> list[str]:
+    """A combination product's ingredients (Norco: hydrocodone and acetaminophen), each monitored as itself."""
+    drug = ctx.vocab.drugs.get(generic)
+    return list(drug.ingredients) if drug is not None else []
 
 
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
@@ -200,6 +186,26 @@ _CONSERVATIVE_SERVICES = {"physical_therapy", "chiropractic", "occupational_ther
 _CONSERVATIVE_CLASSES = {"nsaid", "muscle_relaxant"}
 
 
+def _conservative_services(ctx: Context) -> list:
+    """Prior courses in the history that are conservative care (therapy, exercise, acupuncture)."""
+    return [p for p in ctx.case.procedures if p.kind != "other"
+            and (term := ctx.vocab.lookup(p.service)) is not None and term.name in _CONSERVATIVE_SERVICES]
+
+
+@derived("history.conservative_care_weeks", "number",
+         "Weeks of conservative care before the request: stated (finding.conservative_care_weeks), or from the "
+         "earliest dated course of therapy or start of an NSAID or muscle relaxant in the history", unit="weeks",
+         section="procedures")
+def _conservative_weeks(ctx: Context):
+    stated = ctx.case.findings.get("conservative_care_weeks")
+    if stated is not None:
+        return stated
+    starts = [p.date for p in _conservative_services(ctx) if p.date]
+    starts += [med.since for med, classes, _ in ctx.all_drugs() if med.since and _CONSERVATIVE_CLASSES & set(classes)]
+    starts = [d for d in starts if d <= ctx.request_date]
+    return weeks_between(min(starts), ctx.request_date) if starts else None
+
+
 @derived("history.conservative_care_failed", "bool",
          "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
          "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
@@ -208,8 +214,7 @@ def _conservative_failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
     if stated is not None:
         return stated
-    tried = any(term is not None and term.name in _CONSERVATIVE_SERVICES
-                for term in (ctx.vocab.lookup(p.service) for p in ctx.case.procedures if p.kind != "other"))
+    tried = bool(_conservative_services(ctx))
     tried = tried or any(_CONSERVATIVE_CLASSES & set(classes) for _, classes, _ in ctx.all_drugs())
     if not tried:
         return None
