@@ -94,7 +94,7 @@ def router(checker: Checker) -> APIRouter:
             report = await run_in_threadpool(checker.check, case, doc, case.id or "request")
         except EngineError as exc:
             return bad_input(exc)
-        return Response(render_json(report), media_type="application/json", headers={"Cache-Control": "no-store"})
+        return Response(render_json(report) + "\n", media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @api.post("/decide", summary="Decision record (as one line of `ur batch`)",
               response_class=Response, openapi_extra=_body("Case"),
@@ -110,7 +110,7 @@ def router(checker: Checker) -> APIRouter:
             line = await run_in_threadpool(checker.decide, case, doc, case.id or "request")
         except EngineError as exc:
             return bad_input(exc)
-        return Response(line, media_type="application/json", headers={"Cache-Control": "no-store"})
+        return Response(line + "\n", media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @api.get("/health", summary="Health probe: the server answers and which rules it uses")
     def health() -> dict:
