@@ -33,7 +33,7 @@ HEADERS = {"Cache-Control": "no-store"}
 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
     env.filters["format_item"] = lambda key, n: f"items[{n}].{key}"
     env.tests["startingwith"] = lambda text, prefix: str(text).startswith(prefix)
     env.globals.update(VERDICT=VERDICT, STATUS=STATUS, MARK=MARK, rule_state=rule_state, resolution=resolution,
