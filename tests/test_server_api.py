@@ -178,3 +178,19 @@ def test_decision_log_only_when_asked(tmp_path):
     assert [r.input.name for r in records] == ["soma-check", "soma-check", "form"]
     assert [r.decision.items[0].outcome for r in records] == ["upheld", "upheld", "overturned"]
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+
+
+def test_serve_refuses_bad_options_in_one_line(live_server, tmp_path):
+    port = live_server.base.rsplit(":", 1)[1]
+    for args, words in ((["--port", port], "cannot listen on 127.0.0.1:" + port),
+                        (["--decision-log", str(tmp_path)], "is a folder")):
+        done = subprocess.run([sys.executable, "-c", ENTRY, "serve", *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_the_web_stack_loads_only_for_ur_serve():
+    code = ("import sys, engine, engine.cli; from engine.cli import main; "
+            "print(sorted(m for m in ('fastapi', 'uvicorn', 'jinja2', 'starlette', 'engine.server') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -73,7 +73,7 @@ def _local_hosts() -> tuple[str, ...]:
 def _bind(host: str, port: int) -> socket.socket:
     """A listening socket, bound before the address is printed (so port 0 prints the real port)."""
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP proto: asyncio then sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host.strip("[]"), port))
     sock.listen(128)
