@@ -23,7 +23,7 @@ from engine.knowledge.case_files import case_from_data
 from engine.knowledge.facts import FACTS
 from engine.report.check_text import STATUS, VERDICT, plan_obstacles, plan_verdict, resolution
 from engine.report.explain import MARK, rule_state
-from engine.server import form as fields
+from engine.server import fields, form
 from engine.server.service import Checker
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -67,26 +67,26 @@ def router(checker: Checker) -> APIRouter:
     lists = datalists(checker)
     pack = checker.pack
 
-    def render(entry: fields.Entry, status: int = 200, extra_rows: int = 0, **context: Any) -> HTMLResponse:
+    def render(entry: form.Entry, status: int = 200, extra_rows: int = 0, **context: Any) -> HTMLResponse:
         template = env.get_template("print.html" if context.get("printable") else "page.html")
         html = template.render(entry=entry, fields=fields, extra=extra_rows, datalists=lists, pack=pack,
-                               problem=fields.bad_form(entry), **context)
+                               problem=form.bad_form(entry), **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     @page.get("/", response_class=HTMLResponse)
     def blank() -> HTMLResponse:
-        return render(fields.read_form({}, dt.date.today()))
+        return render(form.read_form({}, dt.date.today()))
 
     @page.post("/", response_class=HTMLResponse)
     async def submit(request: Request) -> HTMLResponse:
         raw = await request.form(max_fields=MAX_FIELDS)
-        form = {key: value for key, value in raw.items() if isinstance(value, str)}
-        action = form.pop("action", "check")
+        typed_in = {key: value for key, value in raw.items() if isinstance(value, str)}
+        action = typed_in.pop("action", "check")
         notice: Optional[str] = None
-        applied = form.pop("apply", None)
+        applied = typed_in.pop("apply", None)
         if applied is not None:
-            form, notice = _apply(form, applied)
-        entry = fields.read_form(form, dt.date.today())
+            typed_in, notice = _apply(typed_in, applied)
+        entry = form.read_form(typed_in, dt.date.today())
         if action == "more":
             return render(entry, extra_rows=2)
         if entry.errors or not entry.rows.get("items"):
@@ -109,11 +109,11 @@ def router(checker: Checker) -> APIRouter:
     return page
 
 
-def _apply(form: dict[str, str], applied: str) -> tuple[dict[str, str], str]:
+def _apply(typed_in: dict[str, str], applied: str) -> tuple[dict[str, str], str]:
     """The form with a suggested change (as the Apply button carries it) written in."""
     try:
         change = json.loads(applied)
-        form = fields.apply_change(form, str(change["item"]), str(change["field"]), change["value"])
-        return form, f"Applied to {change['item']}: {change.get('text') or change['field']}. Checked again below."
+        changed = form.apply_change(typed_in, str(change["item"]), str(change["field"]), change["value"])
+        return changed, f"Applied to {change['item']}: {change.get('text') or change['field']}. Checked again below."
     except (ValueError, KeyError, TypeError, EngineError):
-        return form, "That change could not be applied; the request was checked as it stands."
+        return typed_in, "That change could not be applied; the request was checked as it stands."
