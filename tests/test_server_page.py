@@ -22,7 +22,9 @@ def test_form_text_becomes_a_typed_case():
                        "medications[3].drug": "Soma", "medications[3].since": "2015-05-01",
                        "medications[3].response.pain_reduced": "yes", "exam.spasm": "no", "pain.score": "7",
                        "items[0].documentation[2].name": "risks_discussed",
-                       "items[0].documentation[2].value": "yes", "diagnoses": "lumbar strain\n\nsciatica"}, TODAY)
+                       "items[0].documentation[2].value": "yes", "diagnoses": "lumbar strain\n\nsciatica",
+                       "monitoring.opioid_agreement": "yes", "monitoring.drug_screens[1].consistent": "no",
+                       "monitoring.drug_screens[1].date": "2015-03-02"}, TODAY)
     assert entry.errors == {}
     data = entry.data
     assert data["request_date"] == "2015-06-01" and data["diagnoses"] == ["lumbar strain", "sciatica"]
@@ -31,6 +33,7 @@ def test_form_text_becomes_a_typed_case():
     assert data["medications"] == [{"drug": "Soma", "since": "2015-05-01", "response": {"pain_reduced": True}}]
     assert data["findings"] == {"acute_exacerbation": True}
     assert data["exam"] == {"spasm": False} and data["pain"] == {"score": 7.0}
+    assert data["monitoring"] == {"opioid_agreement": True, "drug_screens": [{"date": "2015-03-02", "consistent": False}]}
     # blank rows are dropped and the rest renumbered: row 3 of the page is medication 0 now
     assert entry.values["medications[0].drug"] == "Soma" and entry.rows["medications"] == 1
 
@@ -132,3 +135,18 @@ def test_more_rows_and_printable_view(live_server):
     printed = live_server.post_form("/", {**SOMA, "action": "print"})
     assert printed.status == 200 and "<form" not in printed.text and _outcomes(printed.text) == {"item-1": "upheld"}
     assert "Request checked" in printed.text and 'name="apply"' not in printed.text
+
+
+def test_a_drug_screen_typed_on_the_page_moves_the_opioid_outcome(live_server):
+    """MTUS on-going opioid management: an inconsistent urine drug screen left unaddressed blocks
+    continuation; the same request with the screen consistent is approvable."""
+    norco = {"request_date": "2015-06-01", "items[0].request": "Norco 10/325 #120", "items[0].sig": "1 q6h prn",
+             "medications[0].drug": "Norco", "medications[0].since": "2014-01-10",
+             "medications[0].response.pain_reduced": "yes", "medications[0].response.function_improved": "yes",
+             "medications[0].response.side_effects_reviewed": "yes", "medications[0].response.aberrant_behavior": "no",
+             "monitoring.opioid_agreement": "yes", "monitoring.drug_screens[0].date": "2015-03-02"}
+    consistent = live_server.post_form("/", {**norco, "monitoring.drug_screens[0].consistent": "yes"})
+    inconsistent = live_server.post_form("/", {**norco, "monitoring.drug_screens[0].consistent": "no"})
+    assert _outcomes(consistent.text) == {"item-1": "overturned"}
+    assert _outcomes(inconsistent.text) == {"item-1": "upheld"}
+    assert 'data-criterion="mtus-cpmtg.opioids-ongoing.no_unaddressed_drug_screen"' in inconsistent.text

@@ -108,6 +108,11 @@ STUDIES = Group("studies", "Imaging and studies", (
     Field("significant_pathology", "Significant pathology", "bool"),
     Field("findings", "Result as written"),
 ))
+DRUG_SCREENS = Group("monitoring.drug_screens", "Urine drug screens", (
+    Field("date", "Date", "date"),
+    Field("consistent", "Consistent with the prescriptions", "bool"),
+    Field("addressed", "Inconsistency addressed", "bool"),
+))
 FINDINGS = Group("findings", "Other documented findings", (
     Field("name", "Finding", hint="e.g. conservative_care_failed", datalist="findings"),
     Field("value", "Value", hint="yes / no, a number, or a listed word"),
@@ -116,5 +121,5 @@ DOCUMENTATION = Group("documentation", "Documented for this request", (
     Field("name", "What is documented", hint="e.g. risks_discussed", datalist="documentation"),
     Field("value", "Value", hint="yes or no"),
 ))
-GROUPS = (ITEMS, MEDICATIONS, PROCEDURES, STUDIES, FINDINGS)
+GROUPS = (ITEMS, MEDICATIONS, PROCEDURES, STUDIES, DRUG_SCREENS, FINDINGS)
 ITEM_FIELDS = {f.key for f in ITEMS.fields}

@@ -97,7 +97,7 @@ def read_form(form: Mapping[str, str], today: dt.date) -> Entry:
         if group is FINDINGS:
             _named(entry, entry.data.setdefault("findings", {}), "finding", "findings", out)
         elif out:
-            entry.data[group.name] = out
+            _set(entry.data, group.name, out)
     return entry
 
 
