@@ -150,3 +150,41 @@ def test_a_drug_screen_typed_on_the_page_moves_the_opioid_outcome(live_server):
     assert _outcomes(consistent.text) == {"item-1": "overturned"}
     assert _outcomes(inconsistent.text) == {"item-1": "upheld"}
     assert 'data-criterion="mtus-cpmtg.opioids-ongoing.no_unaddressed_drug_screen"' in inconsistent.text
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from engine.server.page import Page  # noqa: E402
+from engine.server.service import Checker, Settings  # noqa: E402
+
+_PAGE: list = []
+HOSTILE = st.lists(st.sampled_from(list("<>&\"'/=ab #1\x00\x1b\u202e\n") + ["script", "Soma 350mg", "Norco 10/325",
+                                                                          "<script>", "yes", "acute_exacerbation"]),
+                   max_size=8).map("".join)
+
+
+def _page() -> Page:
+    if not _PAGE:
+        _PAGE.append(Page(Checker(Settings())))
+    return _PAGE[0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(request=HOSTILE, sig=HOSTILE, quantity=HOSTILE, name=HOSTILE, value=HOSTILE, diagnosis=HOSTILE)
+def test_any_typed_text_gives_a_page_never_a_crash_and_nothing_unescaped(request, sig, quantity, name, value, diagnosis):
+    typed = {"request_date": "2015-06-01", "items[0].request": request, "items[0].sig": sig,
+             "items[0].quantity": quantity, "findings[0].name": name, "findings[0].value": value,
+             "diagnoses": diagnosis}
+    html, status = _page().submit(typed, TODAY)
+    assert status in (200, 422)
+    body = html.split("<body>", 1)[1].split("<datalist", 1)[0]
+    assert "<script" not in body and "\x00" not in body and "\x1b" not in body and "\u202e" not in html
+    assert (status == 200) == bool(_outcomes(html))
+    if status == 422:
+        assert 'class="error"' in html or 'class="problem' in html
+
+
+def test_control_and_bidi_characters_are_shown_as_escapes():
+    html, status = _page().submit({"request_date": "2015-06-01", "items[0].request": "Soma 350mg #21\x1b[31m\u202e",
+                                   "items[0].sig": "1 tid"}, TODAY)
+    assert status == 200 and "Soma 350mg #21\\x1b[31m\\u202e" in html

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -29,11 +30,19 @@ from engine.server.service import Checker
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_FIELDS = 5000
 HEADERS = {"Cache-Control": "no-store"}
+CONTROL = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]")  # C0, C1, bidi
+
+
+def visible(value: Any) -> Any:
+    """Control characters in shown text become visible escapes (then autoescaping does the HTML)."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", value)
 
 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"], finalize=visible)
     env.filters["format_item"] = lambda key, n: f"items[{n}].{key}"
     env.tests["startingwith"] = lambda text, prefix: str(text).startswith(prefix)
     env.globals.update(VERDICT=VERDICT, STATUS=STATUS, MARK=MARK, rule_state=rule_state, resolution=resolution,
@@ -61,52 +70,68 @@ def datalists(checker: Checker) -> Markup:
                              options("documentation", facts["doc"])]))
 
 
-def router(checker: Checker) -> APIRouter:
-    page = APIRouter(include_in_schema=False)
-    env = environment()
-    lists = datalists(checker)
-    pack = checker.pack
+class Page:
+    """The page's logic, without the web framework: form text in, (HTML, status) out."""
 
-    def render(entry: form.Entry, status: int = 200, extra_rows: int = 0, **context: Any) -> HTMLResponse:
-        template = env.get_template("print.html" if context.get("printable") else "page.html")
-        html = template.render(entry=entry, fields=fields, extra=extra_rows, datalists=lists, pack=pack,
-                               problem=form.bad_form(entry), **context)
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
+    def __init__(self, checker: Checker):
+        self.checker = checker
+        self.env = environment()
+        self.lists = datalists(checker)
 
-    @page.get("/", response_class=HTMLResponse)
-    def blank() -> HTMLResponse:
-        return render(form.read_form({}, dt.date.today()))
+    def render(self, entry: form.Entry, status: int = 200, extra_rows: int = 0, **context: Any) -> tuple[str, int]:
+        template = self.env.get_template("print.html" if context.get("printable") else "page.html")
+        html = template.render(entry=entry, fields=fields, extra=extra_rows, datalists=self.lists,
+                               pack=self.checker.pack, problem=form.bad_form(entry), **context)
+        return html, status
 
-    @page.post("/", response_class=HTMLResponse)
-    async def submit(request: Request) -> HTMLResponse:
-        raw = await request.form(max_fields=MAX_FIELDS)
-        typed_in = {key: value for key, value in raw.items() if isinstance(value, str)}
+    def blank(self, today: dt.date) -> tuple[str, int]:
+        return self.render(form.read_form({}, today))
+
+    def submit(self, typed_in: dict[str, str], today: dt.date) -> tuple[str, int]:
+        """Check what was typed (after applying a suggested change, if one was chosen)."""
+        typed_in = dict(typed_in)
         action = typed_in.pop("action", "check")
         notice: Optional[str] = None
         applied = typed_in.pop("apply", None)
         if applied is not None:
             typed_in, notice = _apply(typed_in, applied)
-        entry = form.read_form(typed_in, dt.date.today())
+        entry = form.read_form(typed_in, today)
         if action == "more":
-            return render(entry, extra_rows=2)
-        if entry.errors or not entry.rows.get("items"):
-            if not entry.errors:
-                entry.errors["items[0].request"] = "write at least one request"
-            return render(entry, status=422, notice=notice)
-        doc = Document("form", entry.data, {(): 0})
+            return self.render(entry, extra_rows=2)
+        if not entry.errors and not entry.rows.get("items"):
+            entry.errors["items[0].request"] = "write at least one request"
+        if entry.errors:
+            return self.render(entry, status=422, notice=notice)
         try:
             case = case_from_data(entry.data, name="form")
-            report, decision = await run_in_threadpool(checker.check_with_decision, case, doc, "form")
+            report, decision = self.checker.check_with_decision(case, Document("form", entry.data, {(): 0}), "form")
         except EngineError as exc:
             entry.error_at(exc)
-            return render(entry, status=422, notice=notice)
+            return self.render(entry, status=422, notice=notice)
         except EngineFault:
             entry.errors["form"] = "the engine failed on this request; nothing was decided (please report it)"
-            return render(entry, status=500, notice=notice)
+            return self.render(entry, status=500, notice=notice)
         results = [(advice, decision.item(advice.id)) for advice in report.items]
-        return render(entry, report=report, results=results, notice=notice, printable=action == "print")
+        return self.render(entry, report=report, results=results, notice=notice, printable=action == "print")
 
-    return page
+
+def router(checker: Checker) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+    page = Page(checker)
+
+    @routes.get("/", response_class=HTMLResponse)
+    def blank() -> HTMLResponse:
+        html, status = page.blank(dt.date.today())
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    @routes.post("/", response_class=HTMLResponse)
+    async def submit(request: Request) -> HTMLResponse:
+        raw = await request.form(max_fields=MAX_FIELDS)
+        typed_in = {key: value for key, value in raw.items() if isinstance(value, str)}
+        html, status = await run_in_threadpool(page.submit, typed_in, dt.date.today())
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+    return routes
 
 
 def _apply(typed_in: dict[str, str], applied: str) -> tuple[dict[str, str], str]:
