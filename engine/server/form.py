@@ -1,5 +1,6 @@
-"""The check page's form: its fields, how the text typed into them becomes a case (validated by the
-same case model and request reader as `ur check`), and which input each error belongs to.
+"""The check page's form: how the text typed into its inputs (engine/server/fields.py) becomes a case
+(validated by the same case model and request reader as `ur check`), and which input each error
+belongs to.
 
 Input names are the case's own paths (`items[0].quantity`, `medications[1].response.pain_reduced`),
 so the field an EngineError names is the input it is shown next to. Repeating groups are compacted
@@ -20,6 +21,7 @@ from engine.knowledge.conditions import show_value
 from engine.knowledge.facts import FACTS
 from engine.server.fields import (CASE_FIELDS, DOCUMENTATION, FINDING_FIELDS, FINDINGS, GROUPS, ITEM_FIELDS, ITEMS,
                                   MAX_ROWS, Field, Group)
+
 
 @dataclass
 class Entry:
