@@ -101,14 +101,16 @@ def throughput(host: str, path: str, body: bytes, clients: int, count: int) -> t
 def in_process(path: str, body: bytes, count: int) -> float:
     """p50 ms of the same work without HTTP (the engine alone), for the server's overhead."""
     from engine.advise.checklist import advise
-    from engine.decide.evaluate import evaluate
-    from engine.decide.record import engine_json, record_line, timestamp
+    from engine.decide.record import engine_json, evaluate_reading, record_line, timestamp
     from engine.knowledge.case_files import case_from_data
     from engine.knowledge.pack import load_pack
 
     pack = load_pack()
-    work = (lambda case: advise(case, pack, name="request")) if path == "/api/check" else \
-        (lambda case: record_line(case, "request", pack, evaluate(case, pack), timestamp(), engine_json()))
+    def decide(case) -> str:
+        decision, reads = evaluate_reading(case, pack)
+        return record_line(case, "request", pack, decision, timestamp(), engine_json(), reads)
+
+    work = (lambda case: advise(case, pack, name="request")) if path == "/api/check" else decide
     for _ in range(20):
         work(case_from_data(json.loads(body)))
     out = []

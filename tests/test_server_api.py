@@ -4,6 +4,7 @@ OpenAPI schema, privacy (nothing stored or logged) and the decision log when it 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -63,14 +64,15 @@ def test_decide_returns_the_record_ur_batch_writes(live_server, tmp_path):
     data = {**sample_case(), "id": "sample-001"}
     reply = live_server.post_json("/api/decide", data)
     assert reply.status == 200 and reply.type == "application/json"
+    created = dt.datetime.fromisoformat(reply.json()["created"].replace("Z", "+00:00"))
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text(json.dumps(data) + "\n")
-    batch = subprocess.run([sys.executable, "-c", ENTRY, "batch", str(jsonl)], capture_output=True, text=True, timeout=120)
+    same_time = {**os.environ, "SOURCE_DATE_EPOCH": str(int(created.timestamp()))}
+    batch = subprocess.run([sys.executable, "-c", ENTRY, "batch", str(jsonl)], capture_output=True, text=True,
+                           timeout=120, env=same_time)
     assert batch.returncode == 0, batch.stderr
-    ours, theirs = reply.json(), json.loads(batch.stdout)
-    assert ours.pop("created") and theirs.pop("created")
-    assert ours == theirs
-    assert ours["input"]["name"] == "sample-001"
+    assert reply.text == batch.stdout  # byte for byte, seal included, given the same `created`
+    assert reply.json()["input"]["name"] == "sample-001"
     record = tmp_path / "record.json"
     record.write_text(reply.text)
     verify = subprocess.run([sys.executable, "-c", ENTRY, "verify", str(record)], capture_output=True, text=True, timeout=120)
@@ -166,8 +168,9 @@ def test_security_headers_and_host_check(live_server):
 
 
 def test_decision_log_only_when_asked(tmp_path):
-    log = tmp_path / "decisions.jsonl"
-    with running(tmp_path, "--decision-log", str(log)) as server:
+    log, key = tmp_path / "decisions.jsonl", tmp_path / "ur.key"
+    key.write_bytes(os.urandom(32))
+    with running(tmp_path, "--decision-log", str(log), "--sign-key", str(key)) as server:
         assert server.post_json("/api/check", SOMA).status == 200
         assert server.post_json("/api/decide", SOMA).status == 200
         assert server.post_json("/api/check", {**SOMA, "items": [{"request": "Frobnicate"}]}).status == 422
@@ -178,6 +181,9 @@ def test_decision_log_only_when_asked(tmp_path):
     assert [r.input.name for r in records] == ["soma-check", "soma-check", "form"]
     assert [r.decision.items[0].outcome for r in records] == ["upheld", "upheld", "overturned"]
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+    verify = subprocess.run([sys.executable, "-c", ENTRY, "verify", str(log), "--key", str(key)], capture_output=True,
+                            text=True, timeout=120)
+    assert verify.returncode == 0 and all(r.signature is not None for r in records), verify.stdout + verify.stderr
 
 
 def test_serve_refuses_bad_options_in_one_line(live_server, tmp_path):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import RulesOption, app, fail
+from engine.cli.common import RulesOption, SignKeyOption, app, fail, sign_key
 from engine.errors import EngineError
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -24,6 +24,7 @@ def serve(
         "--decision-log", help="Append every decision record (JSONL, case data included) to this file.")] = None,
     max_body: Annotated[int, typer.Option("--max-body", min=1024, help="Largest request body accepted, in bytes.")] = 256 * 1024,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log each request's method and path.")] = False,
+    key_file: SignKeyOption = None,
 ) -> None:
     """For offices and systems: the check page and the HTTP API (POST /api/check, /api/decide)."""
     try:
@@ -38,7 +39,8 @@ def serve(
             raise EngineError(f"--decision-log {decision_log}: is a folder; name a file")
         local = _is_loopback(host)
         sock = _bind(host, port)
-        application = create_app(Settings(rules=rules, decision_log=decision_log, max_body=max_body),
+        settings = Settings(rules=rules, decision_log=decision_log, sign_key=sign_key(key_file), max_body=max_body)
+        application = create_app(settings,
                                  allowed_hosts=_local_hosts() if local else ())
     except (EngineError, OSError) as exc:
         fail(exc if isinstance(exc, EngineError) else EngineError(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))

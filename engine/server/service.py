@@ -16,8 +16,8 @@ from typing import Optional
 
 from engine.advise.checklist import CheckReport, advise
 from engine.decide.decision import CaseDecision
-from engine.decide.evaluate import compiled, evaluate
-from engine.decide.record import engine_json, record_line, timestamp
+from engine.decide.evaluate import compiled
+from engine.decide.record import engine_json, evaluate_reading, record_line, timestamp
 from engine.errors import EngineError, Location
 from engine.intake.cases import Case
 from engine.intake.sources import Document, parse_text, validate
@@ -33,6 +33,7 @@ class Settings:
 
     rules: Optional[Path] = None
     decision_log: Optional[Path] = None
+    sign_key: Optional[bytes] = None
     max_body: int = 256 * 1024
     max_items: int = MAX_ITEMS
 
@@ -55,9 +56,9 @@ class Checker:
         self._limit(case, doc)
         with self._lock:
             report = advise(case, self.pack, doc, name)
-            decision = evaluate(case, self.pack, doc, name) if self.settings.decision_log else None
-        if decision is not None:
-            self._log(case, name, decision)
+            line = self._record(case, doc, name) if self.settings.decision_log else None
+        if line is not None:
+            self._append(line)
         return report
 
     def check_with_decision(self, case: Case, doc: Optional[Document] = None,
@@ -65,30 +66,33 @@ class Checker:
         """The check plus the full decision (every criterion of every rule), for the page."""
         self._limit(case, doc)
         with self._lock:
-            decision = evaluate(case, self.pack, doc, name)
+            decision, reads = evaluate_reading(case, self.pack, doc, name)
             report = advise(case, self.pack, doc, name)
         if self.settings.decision_log:
-            self._log(case, name, decision)
+            self._append(self._line(case, name, decision, reads))
         return report, decision
 
     def decide(self, case: Case, doc: Optional[Document] = None, name: str = "request") -> str:
         """The decision record as one canonical JSON line, byte for byte what `ur batch` writes."""
         self._limit(case, doc)
         with self._lock:
-            decision = evaluate(case, self.pack, doc, name)
-        line = record_line(case, name, self.pack, decision, timestamp(), self.engine)
+            line = self._record(case, doc, name)
         if self.settings.decision_log:
             self._append(line)
         return line
+
+    def _record(self, case: Case, doc: Optional[Document], name: str) -> str:
+        decision, reads = evaluate_reading(case, self.pack, doc, name)
+        return self._line(case, name, decision, reads)
+
+    def _line(self, case: Case, name: str, decision: CaseDecision, reads) -> str:
+        return record_line(case, name, self.pack, decision, timestamp(), self.engine, reads, self.settings.sign_key)
 
     def _limit(self, case: Case, doc: Optional[Document]) -> None:
         if len(case.items) > self.settings.max_items:
             where = doc.location(("items",)) if doc else Location("request", 0, "items")
             raise EngineError(f"{len(case.items)} items; this server checks at most {self.settings.max_items} "
                               "per request", where)
-
-    def _log(self, case: Case, name: str, decision: CaseDecision) -> None:
-        self._append(record_line(case, name, self.pack, decision, timestamp(), self.engine))
 
     def _append(self, line: str) -> None:
         """One whole line per record, appended (never truncating), readable by the operator only."""
