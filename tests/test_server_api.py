@@ -23,7 +23,7 @@ from tests.live_server import ENTRY, running
 PROBLEM = "application/problem+json"
 SAMPLE = ROOT / "cases" / "determinations" / "001_e3e102f313bbacd1.yaml"
 SOMA = {"id": "soma-check", "request_date": "2015-06-01", "findings": {"acute_exacerbation": True},
-        "items": [{"request": "Soma 350mg #90", "sig": "1 tid"}]}
+        "items": [{"request": "Soma 350mg #90", "sig": "1 tid", "documentation": {"new_start": True}}]}
 
 
 def sample_case() -> dict:
@@ -53,7 +53,8 @@ def test_check_returns_exactly_what_ur_check_prints(live_server, tmp_path):
 def test_check_moves_with_the_request(live_server, pack):
     """Same case, quantity within the carisoprodol rule's 21 days: the answer follows the rules."""
     over = live_server.post_json("/api/check", SOMA).json()
-    within = live_server.post_json("/api/check", {**SOMA, "items": [{"request": "Soma 350mg #21", "sig": "1 tid"}]}).json()
+    within = live_server.post_json("/api/check", {**SOMA, "items": [{"request": "Soma 350mg #21", "sig": "1 tid",
+                                                                    "documentation": {"new_start": True}}]}).json()
     assert over["approvable"] is False and over["items"][0]["outcome"] == "upheld"
     assert over["items"][0]["changes"][0]["proposed"] == 63
     assert within["approvable"] is True and within["items"][0]["outcome"] == "overturned"
@@ -175,7 +176,8 @@ def test_decision_log_only_when_asked(tmp_path):
         assert server.post_json("/api/decide", SOMA).status == 200
         assert server.post_json("/api/check", {**SOMA, "items": [{"request": "Frobnicate"}]}).status == 422
         assert server.post_form("/", {"request_date": "2015-06-01", "items[0].request": "Soma 350mg #21",
-                                      "items[0].sig": "1 tid", "findings[0].name": "acute_exacerbation",
+                                      "items[0].sig": "1 tid", "items[0].documentation[0].name": "new_start",
+                                      "items[0].documentation[0].value": "yes", "findings[0].name": "acute_exacerbation",
                                       "findings[0].value": "yes"}).status == 200
     records = read_records(log)
     assert [r.input.name for r in records] == ["soma-check", "soma-check", "form"]

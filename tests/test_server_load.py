@@ -19,8 +19,8 @@ SAMPLE = ROOT / "cases" / "determinations" / "003_f23b8e2a6e4a7aa2.yaml"
 def _requests() -> list[tuple[str, bytes]]:
     sample = load_cases(SAMPLE)[0].case.model_dump(mode="json", exclude_none=True)
     soma = {"request_date": "2015-06-01", "findings": {"acute_exacerbation": True},
-            "items": [{"request": "Soma 350mg #90", "sig": "1 tid"}]}
-    within = {**soma, "items": [{"request": "Soma 350mg #21", "sig": "1 tid"}]}
+            "items": [{"request": "Soma 350mg #90", "sig": "1 tid", "documentation": {"new_start": True}}]}
+    within = {**soma, "items": [{"request": "Soma 350mg #21", "sig": "1 tid", "documentation": {"new_start": True}}]}
     bad = {**soma, "items": [{"request": "Soma 350mg", "quantity": "ninety"}]}
     return [("/api/check", json.dumps(soma).encode()), ("/api/check", json.dumps(within).encode()),
             ("/api/check", json.dumps(sample).encode()), ("/api/decide", json.dumps({**sample, "id": "load"}).encode()),

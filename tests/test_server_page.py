@@ -14,6 +14,7 @@ from engine.server.form import apply_change, read_form
 
 TODAY = dt.date(2015, 6, 1)
 SOMA = {"request_date": "2015-06-01", "items[0].request": "Soma 350mg #90", "items[0].sig": "1 tid",
+        "items[0].documentation[0].name": "new_start", "items[0].documentation[0].value": "yes",
         "findings[0].name": "acute_exacerbation", "findings[0].value": "yes"}
 
 
@@ -29,7 +30,8 @@ def test_form_text_becomes_a_typed_case():
     data = entry.data
     assert data["request_date"] == "2015-06-01" and data["diagnoses"] == ["lumbar strain", "sciatica"]
     assert data["items"] == [{"request": "Soma 350mg #90", "sig": "1 tid", "quantity": 63.0,
-                              "levels": ["L4-L5", "L5-S1"], "id": "item-1", "documentation": {"risks_discussed": True}}]
+                              "levels": ["L4-L5", "L5-S1"], "id": "item-1",
+                              "documentation": {"new_start": True, "risks_discussed": True}}]
     assert data["medications"] == [{"drug": "Soma", "since": "2015-05-01", "response": {"pain_reduced": True}}]
     assert data["findings"] == {"acute_exacerbation": True}
     assert data["exam"] == {"spasm": False} and data["pain"] == {"score": 7.0}
