@@ -26,3 +26,12 @@ def decide(pack):
         return evaluate(case_from_data(data), pack)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """One real `ur serve` on a free loopback port, shared by the server tests."""
+    from tests.live_server import running
+
+    with running(tmp_path_factory.mktemp("serve")) as server:
+        yield server

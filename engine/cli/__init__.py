@@ -18,6 +18,7 @@ from engine.cli import facts_cmd  # noqa: F401,E402
 from engine.cli import quality_cmd  # noqa: F401,E402
 from engine.cli import rules_cmd  # noqa: F401,E402
 from engine.cli import import_cmd  # noqa: F401,E402
+from engine.cli import serve_cmd  # noqa: F401,E402
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ def _text_item(item: ItemAdvice) -> list[str]:
         out += ["", f"  {'#':>2}  {'status':<12} criterion, what to add or change, source", f"  {'-' * 96}"]
     for n, line in enumerate(item.lines, 1):
         out.append(f"  {n:>2}  {STATUS[line.status]:<12} {line.criterion}")
-        for label, text in (("", line.document), ("", _resolution(line)), ("source: ", line.citation)):
+        for label, text in (("", line.document), ("", resolution(line)), ("source: ", line.citation)):
             out += textwrap.wrap(label + text, WIDTH, initial_indent=" " * 19, subsequent_indent=" " * 21)
     if item.outcome == "upheld":
         out += ["", "  What would make it approvable:"] + _text_plan(item)
@@ -88,7 +88,8 @@ def _documents(item: ItemAdvice) -> bool:
     return any(line.action == "document" for line in item.lines)
 
 
-def _resolution(line: Line) -> str:
+def resolution(line: Line) -> str:
+    """How one blocking line can be resolved, in the words every format shows."""
     if line.action == "document" and line.doc_check:
         return "verified: " + _doc_check(line.doc_check)
     if line.action == "change":
@@ -116,7 +117,7 @@ def render_markdown(report: CheckReport) -> str:
         if item.lines:
             out += ["| # | Criterion | Status | What to add or change | Citation |", "|---|---|---|---|---|"]
             out += [f"| {n} | {line.criterion} | {STATUS[line.status].lower()} | {_cell(line.document)} "
-                    f"({_cell(_resolution(line))}) | {_cell(line.citation)} |" for n, line in enumerate(item.lines, 1)]
+                    f"({_cell(resolution(line))}) | {_cell(line.citation)} |" for n, line in enumerate(item.lines, 1)]
             out.append("")
         if item.outcome == "upheld":
             out += ["**What would make it approvable**", ""]
