@@ -53,6 +53,21 @@ def test_parse_sig(sig, per_day, prn):
     assert parse_sig(sig) == (per_day, prn)
 
 
+@pytest.mark.parametrize("sig,days_apart", [
+    ("1 patch q7 days", 7), ("1 patch weekly", 7), ("once a week", 7), ("1 q week", 7), ("1 q2 weeks", 14),
+    ("1 twice a week", 3.5), ("2 x/week", 3.5), ("1 q 3 days", 3),
+])
+def test_parse_sig_doses_days_apart(sig, days_apart):
+    """A weekly patch or a vitamin D dose is not one a day ("once a week" is not "once" a day)."""
+    units = 2 if sig.startswith("2") else 1
+    assert parse_sig(sig) == (pytest.approx(units / days_apart), False)
+
+
+def test_weekly_sig_gives_the_days_supply(pack):
+    item = resolve(pack, "Butrans 10mcg/hr #4", sig="1 patch q7 days")
+    assert (round(item.days_supply), item.assumptions) == (28, ())
+
+
 @pytest.mark.parametrize("text,levels,approach,region", [
     ("LESI L4-5 under fluoro", 1, None, "lumbar"),
     ("Lumbar Epidural Steroid Injection, right L4-5", 1, None, "lumbar"),
