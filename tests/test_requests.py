@@ -115,3 +115,12 @@ def test_explicit_kind_must_match(pack):
 ])
 def test_injection_route_selects_the_injectable_entry(pack, text, name):
     assert resolve(pack, text).name == name
+
+
+def test_topical_site_read_from_the_directions(pack):
+    """Voltaren gel "apply to L knee qid": the joint treated is in the sig, not the request line."""
+    item = resolve(pack, "Voltaren 1% gel 100g", sig="apply 4g to L knee qid")
+    assert item.region == "knee"
+    assert any("read from the directions" in note for note in item.assumptions)
+    assert resolve(pack, "Voltaren 1% gel 100g to the L elbow", sig="apply to L knee qid").region == "elbow"
+    assert resolve(pack, "Naproxen 550mg #60", sig="1 bid for knee pain").region is None  # oral: no site

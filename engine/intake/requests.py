@@ -130,7 +130,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         days_supply=days,
         as_needed=as_needed,
         retrospective=item.retrospective if item.retrospective is not None else bool(_RETRO.match(text)),
-        region=item.region or _region(text, levels) or _service_region(term, vocab),
+        region=item.region or _region(text, levels) or _service_region(term, vocab) or _applied_to(item, term, vocab, notes),
         levels_count=count_levels(levels) if levels else None,
         approach=item.approach or _approach(text),
         visits=visits,
@@ -356,6 +356,16 @@ def _region(text: str, levels: list[str]) -> Optional[str]:
     if _CESI.search(lowered):
         return "cervical"
     return None
+
+
+def _applied_to(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> Optional[str]:
+    """Where a topical drug is applied, when only its directions say ("apply to L knee qid")."""
+    if not item.sig or term is None or term.kind != "drug" or vocab.drugs[term.name].route != "topical":
+        return None
+    region = _region(item.sig, [])
+    if region:
+        notes.append(f"applied to the {region}, read from the directions: '{item.sig}'")
+    return region
 
 
 def _service_region(term: Optional[Term], vocab: Vocabulary) -> Optional[str]:
