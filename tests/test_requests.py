@@ -53,6 +53,21 @@ def test_parse_sig(sig, per_day, prn):
     assert parse_sig(sig) == (per_day, prn)
 
 
+@pytest.mark.parametrize("sig,days_apart", [
+    ("1 patch q7 days", 7), ("1 patch weekly", 7), ("once a week", 7), ("1 q week", 7), ("1 q2 weeks", 14),
+    ("1 twice a week", 3.5), ("2 x/week", 3.5), ("1 q 3 days", 3),
+])
+def test_parse_sig_doses_days_apart(sig, days_apart):
+    """A weekly patch or a vitamin D dose is not one a day ("once a week" is not "once" a day)."""
+    units = 2 if sig.startswith("2") else 1
+    assert parse_sig(sig) == (pytest.approx(units / days_apart), False)
+
+
+def test_weekly_sig_gives_the_days_supply(pack):
+    item = resolve(pack, "Butrans 10mcg/hr #4", sig="1 patch q7 days")
+    assert (round(item.days_supply), item.assumptions) == (28, ())
+
+
 @pytest.mark.parametrize("text,levels,approach,region", [
     ("LESI L4-5 under fluoro", 1, None, "lumbar"),
     ("Lumbar Epidural Steroid Injection, right L4-5", 1, None, "lumbar"),
@@ -100,3 +115,12 @@ def test_explicit_kind_must_match(pack):
 ])
 def test_injection_route_selects_the_injectable_entry(pack, text, name):
     assert resolve(pack, text).name == name
+
+
+def test_topical_site_read_from_the_directions(pack):
+    """Voltaren gel "apply to L knee qid": the joint treated is in the sig, not the request line."""
+    item = resolve(pack, "Voltaren 1% gel 100g", sig="apply 4g to L knee qid")
+    assert item.region == "knee"
+    assert any("read from the directions" in note for note in item.assumptions)
+    assert resolve(pack, "Voltaren 1% gel 100g to the L elbow", sig="apply to L knee qid").region == "elbow"
+    assert resolve(pack, "Naproxen 550mg #60", sig="1 bid for knee pain").region is None  # oral: no site

@@ -51,6 +51,12 @@ _SIG_IN_TEXT = re.compile(
     r"(?:\s*(?:prn|as needed)\b)?", re.I)
 _TIMES_A_DAY = re.compile(r"(\d+|one|two|three|four|five|six)\s*(?:x|times)\s*(?:(?:a|per|/)\s*day|daily)")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# doses days or weeks apart ("1 patch q7 days", "1 weekly", "once a week", "q2 weeks", "twice a week"):
+# read before the per-day words, which would take "once a week" for once a day
+_EVERY_DAYS = re.compile(r"\b(?:q|every)\s*(\d+)\s*(?:d|days?)\b")
+_EVERY_WEEKS = re.compile(r"\b(?:q|every)\s*(\d+)?\s*(?:wk|wks|week|weeks)\b|\b(?:weekly|qwk)\b")
+_TIMES_A_WEEK = re.compile(r"\b(\d+|once|twice|one|two|three)\s*(?:x|times)?\s*(?:a|per|/)\s*(?:wk|week)\b")
+_WEEK_COUNTS = {"once": 1, "twice": 2, **_NUMBER_WORDS}
 _AS_NEEDED = re.compile(r"\bprn\b|as needed", re.I)
 _LESI, _CESI = re.compile(r"\blesi\b"), re.compile(r"\bcesi\b")
 _TF, _ILESI = re.compile(r"\btf\b"), re.compile(r"\bilesi\b")
@@ -124,7 +130,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
         days_supply=days,
         as_needed=as_needed,
         retrospective=item.retrospective if item.retrospective is not None else bool(_RETRO.match(text)),
-        region=item.region or _region(text, levels) or _service_region(term, vocab),
+        region=item.region or _region(text, levels) or _service_region(term, vocab) or _applied_to(item, term, vocab, notes),
         levels_count=count_levels(levels) if levels else None,
         approach=item.approach or _approach(text),
         visits=visits,
@@ -211,6 +217,9 @@ def parse_sig(sig: str) -> tuple[Optional[float], bool]:
     every = _EVERY_HOURS.search(text) or _EVERY_HOURS_WORDS.search(text)
     if every:
         return units * 24 / float(every.group(1)), as_needed
+    spaced = _doses_days_apart(text)
+    if spaced:
+        return units / spaced, as_needed
     times = _TIMES_A_DAY.search(text)
     if times:
         count = times.group(1)
@@ -219,6 +228,21 @@ def parse_sig(sig: str) -> tuple[Optional[float], bool]:
         if pattern.search(text):
             return units * per_day, as_needed
     return None, as_needed
+
+
+def _doses_days_apart(text: str) -> Optional[float]:
+    """Days between doses for a sig written in days or weeks, or None."""
+    days = _EVERY_DAYS.search(text)
+    if days and float(days.group(1)) > 0:
+        return float(days.group(1))
+    weeks = _EVERY_WEEKS.search(text)
+    if weeks:
+        return 7 * float(weeks.group(1) or 1) or None
+    times = _TIMES_A_WEEK.search(text)
+    if times:
+        count = times.group(1)
+        return 7 / float(_WEEK_COUNTS.get(count, count)) if count != "0" else None
+    return None
 
 
 def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> tuple[Optional[float], bool]:
@@ -332,6 +356,16 @@ def _region(text: str, levels: list[str]) -> Optional[str]:
     if _CESI.search(lowered):
         return "cervical"
     return None
+
+
+def _applied_to(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> Optional[str]:
+    """Where a topical drug is applied, when only its directions say ("apply to L knee qid")."""
+    if not item.sig or term is None or term.kind != "drug" or vocab.drugs[term.name].route != "topical":
+        return None
+    region = _region(item.sig, [])
+    if region:
+        notes.append(f"applied to the {region}, read from the directions: '{item.sig}'")
+    return region
 
 
 def _service_region(term: Optional[Term], vocab: Vocabulary) -> Optional[str]:

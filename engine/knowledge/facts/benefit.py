@@ -93,3 +93,26 @@ def _side_effects(ctx: Context):
          section="benefit")
 def _aberrant(ctx: Context):
     return drug_benefit(ctx, "aberrant_behavior")
+
+
+# What the reports say of the medications as a whole, for items that are not a drug the patient takes
+# (e.g. a detoxification programme: its reasons are the regimen's lack of benefit or aberrant behaviour).
+@derived("regimen.pain_reduced", "bool",
+         "Pain relief documented for the medications as a whole (lower pain with medications, or a reported "
+         "percent relief); false when the reports say the medications do not help", section="regimen")
+def _regimen_pain(ctx: Context):
+    return regimen_value(ctx, "pain_reduced")
+
+
+@derived("regimen.function_improved", "bool",
+         "Functional improvement documented for the medications as a whole (the reports' regimen or ADL "
+         "notes); false when the reports say function did not improve", section="regimen")
+def _regimen_function(ctx: Context):
+    return regimen_value(ctx, "function_improved")
+
+
+@derived("regimen.aberrant_behavior", "bool",
+         "Aberrant drug-taking behaviour (early refills, lost prescriptions, escalation without approval) "
+         "documented with the medications as a whole", section="regimen")
+def _regimen_aberrant(ctx: Context):
+    return regimen_value(ctx, "aberrant_behavior")
