@@ -40,6 +40,19 @@ def test_an_injection_of_another_region_or_kept_unclassified_does_not_count(deci
     assert outcome == "upheld" and "acoem.trigger-finger-release.injection_first" in unmet
 
 
+def test_medication_alone_is_not_failed_conservative_care(decide):
+    ctr = {
+        "request_date": "2015-06-15", "pain": {"score": 5}, "findings": {"carpal_tunnel_signs": True},
+        "studies": [{"kind": "ncs", "region": "wrist", "significant_pathology": True}],
+        "medications": [{"drug": "naproxen"}],
+        "items": [{"id": "s", "request": "Right carpal tunnel release"}],
+    }
+    outcome, unmet = _outcome(decide, ctr)
+    assert outcome == "upheld" and unmet == ["acoem.carpal-tunnel-release.conservative_care_failed"]
+    splinted = _with(ctr, procedures=[{"service": "night wrist splint", "region": "wrist"}])
+    assert _outcome(decide, splinted)[0] == "overturned"
+
+
 def test_no_symptoms_documented_leaves_failure_not_documented(decide):
     outcome, unmet = _outcome(decide, _with(TRIGGER, pain={}))
     assert outcome == "upheld" and unmet == ["acoem.trigger-finger-release.persists_after_injection"]

@@ -59,7 +59,7 @@ def _is_operation(ctx: Context) -> bool:
 
 @derived("surgery.conservative_care_failed", "bool",
          "Non-operative care of the region to be operated on has not resolved the problem: stated "
-         "(finding.conservative_care_failed), or treatment (therapy, splint or brace, injection, medication) "
+         "(finding.conservative_care_failed), or therapy, a splint or brace, or an injection of that region "
          "is in the record's history and symptoms are still documented at the request", section="procedures")
 def _failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
@@ -67,8 +67,10 @@ def _failed(ctx: Context):
         return stated
     if not _is_operation(ctx):
         return None
-    if not _treatments(ctx):
-        return False if _histories_documented(ctx) else None
+    # medication alone is not the non-operative care the surgical chapters name (exercise or therapy,
+    # splinting or bracing, injection): at least one such treatment of the region must be on record
+    if not any(kind != "medication" for kind, _, _ in _treatments(ctx)):
+        return False if ctx.documented("procedures") else None
     pain = ctx.case.pain
     symptoms = (pain.score is not None and pain.score >= 1) or pain.severity is not None or bool(pain.radiating)
     return True if symptoms else None
