@@ -390,10 +390,6 @@ class Vocabulary:
                 return patch
         return term
 
-    def terms_in(self, text: str) -> list[Term]:
-        """Every known name in free text, in order ("PT 2x3 s/p carpal tunnel release" -> PT, CTR)."""
-        return [self.index[m.group(1)] for m in self._pattern.finditer(normalise(text))]
-
     def joined_names(self, text: str) -> Optional[tuple[str, str]]:
         """Two different treatments joined in one request line ("Norco/Soma", "PT/chiro 2x4",
         "Norco 10/325mg and Soma 350mg"): the names as written, else None. Only pairs of the same

@@ -61,7 +61,7 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
 
 def _named_surgery(ctx: Context) -> Optional[str]:
     """The surgery the therapy request line itself names after the therapy ("OT x4 s/p L CTR")."""
-    for term in ctx.vocab.terms_in(ctx.item.request):
+    for _, term in ctx.vocab.terms_in(ctx.item.request):
         if term.kind == "service" and term.name in GENERAL_COURSE:
             return term.name
     return None

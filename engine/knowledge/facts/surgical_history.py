@@ -6,6 +6,10 @@ surgery rules ask those questions; each fact below takes the record's own statem
 one (the `finding.*` of the same name), else reads the medication and procedure histories: the
 non-operative treatments for the region to be operated on, when they started, how many kinds, how
 many corticosteroid injections. An entry written `kind: other` is kept but read by no fact.
+
+Unlike history.conservative_care_* (the care the chronic pain guideline asks for before an injection,
+a study or a device: exercise, therapy, NSAIDs, muscle relaxants, in any region), these read the care
+of the region to be operated on, and count splints, braces and injections, as the surgical chapters do.
 """
 
 from __future__ import annotations
