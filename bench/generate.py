@@ -19,7 +19,7 @@ from engine.knowledge.rules import Leaf, Rule
 from bench import (  # noqa: F401  (registration: importing a module registers its setters)
     setters_newer, setters_adjuncts, setters_drug_indications, setters_procedure_indications, setters_orthopedic_surgery,
     setters_modalities, setters_shoulder_operations, setters_devices_tests, setters_injection_sedation,
-    setters_postop_devices,
+    setters_postop_devices, setters_surgical_history,
 )
 from bench.setters import SETTERS
 

@@ -30,7 +30,9 @@ FILES = sorted((ROOT / "cases" / "realistic").glob("*.yaml"))
 PAIRED_TOPICS = ("opioids", "nsaids-gi", "neuropathic-pain", "spinal-injections", "spine-diagnostics",
                  "therapy-and-monitoring", "injections", "diagnostics", "devices-and-modalities",
                  "braces-and-home-equipment", "opioid-adjuncts", "opioid-choices", "topical-analgesics",
-                 "other-analgesics", "psychiatric-and-sleep-medications", "other-medications")
+                 "other-analgesics", "psychiatric-and-sleep-medications", "other-medications",
+                 "hand-and-elbow-surgery", "knee-and-shoulder-surgery",
+                 "spine-hip-and-foot-surgery", "postoperative-care", "postsurgical-therapy")
 PAIRED = [p for p in FILES if p.stem in PAIRED_TOPICS]
 IGNORED = {"name", "title", "items", "sources", "documented_in"}
 

@@ -246,4 +246,5 @@ from engine.knowledge.facts import (  # noqa: E402,F401  (registration: importin
     core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
     adjuncts, drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
     devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit,
+    surgical_history,
 )

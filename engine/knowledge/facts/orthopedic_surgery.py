@@ -4,16 +4,20 @@ tunnel, lateral epicondylitis), hip and ankle surgery and plantar fascia release
 
 Post-operative equipment follows an operation: the operation is read from the surgery item the
 request accompanies (`accompanies:`) when there is one, else from what the record states
-(`findings: {operation: ..., postoperative_period: true}`), so equipment requested on its own after
-a surgery already done or approved can be judged too.
+(`findings: {operation: ..., postoperative_period: true}`), else from the procedure history ("s/p R
+TKA 6/2/15": the operation dated there, inside its postsurgical period), so equipment requested on its
+own after a surgery already done or approved can be judged too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Optional
 
 from engine.intake.cases import item_ids
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts import Context, derived, finding, weeks_between
+from engine.knowledge.facts.postsurgical import GENERAL_COURSE
 from engine.knowledge.facts.surgery import nerve_study_result
 from engine.intake.requests import count_levels, levels_in_text
 
@@ -94,24 +98,56 @@ def _accompanied_item(ctx: Context):
 
 @derived("postop.operation", "text",
          "The operation post-operative equipment follows: the surgery item it accompanies, else "
-         "finding.operation", values=OPERATIONS, section="item")
+         "finding.operation, else the latest operation in the procedure history (of the item's region when "
+         "it names one)", values=OPERATIONS, section="item")
 def _operation(ctx: Context):
     term = ctx.accompanied_term()
     if term is not None and term.kind == "service":
         return OPERATION_OF.get(term.name, "other")
-    return ctx.case.findings.get("operation")
+    stated = ctx.case.findings.get("operation")
+    if stated is not None:
+        return stated
+    done = operation_done(ctx)
+    return OPERATION_OF[done[0]] if done else None
+
+
+def operation_done(ctx: Context) -> Optional[tuple[str, Optional[dt.date]]]:
+    """The latest operation in the procedure history ("s/p R TKA 6/2/15"), as (service, date): of the
+    item's region when the item names one, dated ones before undated ones; None when there is none."""
+    if "operation_done" not in ctx._cache:
+        region = ctx.resolved.region
+        found = []
+        for proc in ctx.case.procedures:
+            term = ctx.vocab.lookup(proc.service) if proc.kind != "other" else None
+            if term is None or term.kind != "service" or term.name not in OPERATION_OF:
+                continue
+            where = proc.region or ctx.vocab.services[term.name].region
+            if region and where and where != region:
+                continue
+            found.append(((proc.date or dt.date.min), term.name, proc.date))
+        ctx._cache["operation_done"] = max(found)[1:] if found else None
+    return ctx._cache["operation_done"]
 
 
 @derived("postop.surgery_approved", "bool",
          "The operation this equipment follows is medically necessary (the surgery item it accompanies is "
          "certified) or, when the request does not include the surgery, is documented as done or scheduled "
-         "(finding.postoperative_period)", section="item")
+         "(finding.postoperative_period), or is dated in the procedure history within its postsurgical "
+         "physical medicine period before the request", section="item")
 def _surgery_approved(ctx: Context):
     target = ctx.resolved.accompanies
     if target is not None:
         outcome = ctx.outcomes.get(target)
         return None if outcome is None else outcome == "overturned"
-    return ctx.case.findings.get("postoperative_period")
+    stated = ctx.case.findings.get("postoperative_period")
+    if stated is not None or ctx.case.findings.get("operation") is not None:
+        return stated
+    # an operation dated in the history: done, so the equipment follows it while inside the
+    # operation's postsurgical physical medicine period (8 CCR 9792.24.3); later it is not post-operative
+    done = operation_done(ctx)
+    if done is None or done[1] is None or done[0] not in GENERAL_COURSE:
+        return None
+    return weeks_between(done[1], ctx.request_date) <= GENERAL_COURSE[done[0]][1]
 
 
 _RISKS = ("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",

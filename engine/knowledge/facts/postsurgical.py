@@ -1,7 +1,8 @@
 """Facts for therapy after surgery (MTUS Postsurgical Treatment Guidelines, 8 CCR 9792.24.3).
 
 The surgery is the one the therapy item accompanies in the same request, or else the most
-recent surgery in the case's procedure history; its general course of therapy and its
+recent surgery in the case's procedure history, or else the surgery the request line names ("PT
+2x3 s/p carpal tunnel release": done, date not stated); its general course of therapy and its
 postsurgical physical medicine period come from the table below (not read in the regulation
 text: the rule marks them unverified).
 """
@@ -51,8 +52,35 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
         if done:
             _, name, day = max(done)
             found = (name, day, True)
+        else:
+            named = _named_surgery(ctx)
+            found = (named, None, True) if named else found
     ctx._cache["postsurgical"] = found
     return found
+
+
+def _named_surgery(ctx: Context) -> Optional[str]:
+    """The surgery the therapy request line itself names after the therapy ("OT x4 s/p L CTR")."""
+    for _, term in ctx.vocab.terms_in(ctx.item.request):
+        if term.kind == "service" and term.name in GENERAL_COURSE:
+            return term.name
+    return None
+
+
+def _recent_surgery_same_region(ctx: Context) -> bool:
+    """An operation dated in the history whose postsurgical physical medicine period the request
+    falls in, of the therapy's region when both state one: therapy then follows that surgery."""
+    region = ctx.resolved.region
+    for proc in ctx.case.procedures:
+        term = ctx.vocab.lookup(proc.service) if proc.kind != "other" else None
+        if term is None or term.name not in GENERAL_COURSE or proc.date is None:
+            continue
+        where = proc.region or ctx.vocab.services[term.name].region
+        if region and where and where != region:
+            continue
+        if weeks_between(proc.date, ctx.request_date) <= GENERAL_COURSE[term.name][1]:
+            return True
+    return False
 
 
 def _prior_visits(ctx: Context, since: Optional[dt.date]):
@@ -72,7 +100,8 @@ _POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the 
 
 @derived("request.postsurgical_therapy", "bool",
          "The therapy requested follows surgery (a post-operative therapy request, therapy requested with a "
-         "surgery it accompanies, or finding.therapy_diagnosis is postsurgical)", section="item")
+         "surgery it accompanies or naming it, therapy of the region of an operation dated in the history "
+         "within its postsurgical period, or finding.therapy_diagnosis is postsurgical)", section="item")
 def _is_postsurgical(ctx: Context):
     if ctx.resolved.kind != "service" or ctx.resolved.name not in _THERAPIES:
         return None
@@ -81,8 +110,12 @@ def _is_postsurgical(ctx: Context):
     term = ctx.accompanied_term()
     if term is not None and term.kind == "service" and term.name in GENERAL_COURSE:
         return True
-    # "Post-operative occupational therapy", "PT after surgery": the words say it follows surgery
-    return bool(_POSTOP_WORDS.search(ctx.item.request))
+    # "Post-operative occupational therapy", "PT after surgery": the words say it follows surgery;
+    # "PT s/p carpal tunnel release": the request names the operation; "PT 2x6 R shoulder" four weeks
+    # after a rotator cuff repair: therapy inside the postsurgical period of a documented operation of
+    # that region is postsurgical physical medicine (8 CCR 9792.24.3)
+    return bool(_POSTOP_WORDS.search(ctx.item.request)) or _named_surgery(ctx) is not None \
+        or _recent_surgery_same_region(ctx)
 
 
 @derived("postsurgical.general_course_visits", "number",
