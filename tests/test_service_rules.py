@@ -58,6 +58,7 @@ def test_allowance_undocumented_without_diagnosis(pack):
     ("TENS supplies (electrodes)", "supplies", None),
     ("H-wave unit rental 2 months", "rental", 60.0),
     ("Spinal cord stimulator trial", "trial", None),
+    ("Cold therapy unit rental x7 days", "rental", 7.0),  # "x7" with no space, as requests are written
 ])
 def test_device_mode_and_days(pack, text, mode, days):
     got = facts(pack, {"items": [{"request": text}]}, ["request.device_mode", "request.device_days"])

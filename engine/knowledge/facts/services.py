@@ -61,7 +61,7 @@ ALLOWED_VISITS = {"myalgia": 10, "radiculitis": 10, "crps": 24, "arthritis": 9}
 _NCS = re.compile(r"\b(ncs|ncv|nerve conduction)", re.I)
 _LOWER = re.compile(r"lower extremit|lower limb|\bles?\b|\bble\b|\blegs?\b|\blle\b|\brle\b", re.I)
 _UPPER = re.compile(r"upper extremit|upper limb|\bues?\b|\bbue\b|\barms?\b|\blue\b|\brue\b", re.I)
-_DAYS = re.compile(r"\b(\d{1,3})\s*[- ]?(day|week|wk|month|mo)s?\b", re.I)
+_DAYS = re.compile(r"(?<![0-9.])(\d{1,3})\s*[- ]?(day|week|wk|month|mo)s?\b", re.I)
 _HOURS = re.compile(r"\b(\d{1,3})\s*(?:hours|hrs?)\s*(?:a|per|/)\s*w(?:ee)?k\b", re.I)
 # "4 hours/day, 4 days/week", "4 hrs a day x 5 days a week", "6 hours per day 7 days per week"
 _HOURS_A_DAY = re.compile(r"\b(\d{1,2})\s*(?:hours|hrs?)\s*(?:a|per|/)\s*day\b", re.I)
