@@ -29,7 +29,8 @@ FILES = sorted((ROOT / "cases" / "realistic").glob("*.yaml"))
 # convention and join this list.
 PAIRED_TOPICS = ("opioids", "nsaids-gi", "neuropathic-pain", "spinal-injections", "spine-diagnostics",
                  "therapy-and-monitoring", "injections", "diagnostics", "devices-and-modalities",
-                 "braces-and-home-equipment")
+                 "braces-and-home-equipment", "physical-medicine", "behavioral-health",
+                 "implants-and-spine-procedures", "visits-and-programs")
 PAIRED = [p for p in FILES if p.stem in PAIRED_TOPICS]
 IGNORED = {"name", "title", "items", "sources", "documented_in"}
 
