@@ -42,6 +42,11 @@ def _item(decide, request: str, **extra):
     ("Lysis of adhesions L4-5", "epidural_adhesiolysis"),
     ("Knee lysis of adhesions", "joint_lysis_of_adhesions"),
     ("LESI L4-5", "epidural_steroid_injection"),
+    ("Home exercise program with gym membership x 6 months", "gym_membership"),
+    ("HEP with YMCA pool membership", "gym_membership"),
+    ("Home exercise program", "home_exercise"),
+    ("f/u with pain management in 4-6 weeks", "follow_up_visit"),
+    ("Return to clinic in 6 weeks", "follow_up_visit"),
 ])
 def test_the_whole_phrase_decides_what_a_word_means(pack, request_text, meant):
     assert pack.vocab.find(request_text).name == meant

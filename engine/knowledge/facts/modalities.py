@@ -40,3 +40,28 @@ def _with_cbt(ctx: Context):
         if term is not None and term.name == "cognitive_behavioral_therapy":
             return True
     return None
+
+
+# Services that are active exercise (CPMTG 2009 p. 60: massage is an adjunct to "other recommended treatment
+# (e.g. exercise)"; pp. 46-47, 98-99: exercise and active therapy).
+_EXERCISE_SERVICES = {"physical_therapy", "occupational_therapy", "aquatic_therapy", "home_exercise",
+                      "work_hardening", "functional_restoration_program", "postop_physical_therapy"}
+
+
+@derived("therapy.with_exercise", "bool",
+         "The treatment goes with active exercise: stated (finding.active_rehabilitation), an exercise therapy "
+         "(PT, OT, aquatic therapy, a home exercise programme, work conditioning, a functional restoration "
+         "programme) requested in the same request, or a home exercise programme in the record's history",
+         section="findings.active_rehabilitation")
+def _with_exercise(ctx: Context):
+    stated = ctx.case.findings.get("active_rehabilitation")
+    if stated is not None:
+        return stated
+    if any(term is not None and term.kind == "service" and term.name in _EXERCISE_SERVICES
+           for _, term in ctx.other_items()):
+        return True
+    for proc in ctx.case.procedures:
+        term = ctx.vocab.lookup(proc.service) if proc.kind != "other" else None
+        if term is not None and term.name == "home_exercise":
+            return True
+    return None
