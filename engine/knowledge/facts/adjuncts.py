@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding, weeks_between  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet, weeks_between
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Antiemetics
 finding("antiemetic_indication", "text",

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.knowledge.facts import Context, derived
+from engine.knowledge.facts.base import Context, FactSet
 from engine.knowledge.facts.core import relief_matches_scores
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 
 def regimen_value(ctx: Context, field: str) -> Any:

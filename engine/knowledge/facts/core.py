@@ -6,7 +6,10 @@ from typing import Optional, get_args
 
 from engine.intake.cases import Role
 from engine.intake.requests import level_segments, levels_in_text, side_in_text
-from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, weeks_between
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 
 @derived("patient.age", "number", "Patient age in years", unit="years", section="patient")
@@ -33,7 +36,7 @@ def _chronic(ctx: Context):
 def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
     """Every examination sign as (kind, root level, side): the typed lists and the signs named as
     clinicians name them (`exam.signs`, kinds from rules/vocabulary/exam-signs.yaml)."""
-    if "exam_signs" not in ctx._cache:
+    if "exam_signs" not in ctx.memo:
         exam = ctx.case.exam
         out = [(kind, f.level, f.side) for kind, found in (("sensory_change", exam.sensory_loss),
                                                             ("motor_deficit", exam.motor_deficit),
@@ -41,8 +44,8 @@ def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
         out += [(ctx.vocab.sign_kind(s.sign) or "not_radicular", s.level, s.side) for s in exam.signs]
         if exam.straight_leg_raise == "positive":
             out.append(("nerve_tension", None, exam.straight_leg_raise_side))
-        ctx._cache["exam_signs"] = out
-    return ctx._cache["exam_signs"]
+        ctx.memo["exam_signs"] = out
+    return ctx.memo["exam_signs"]
 
 
 ROOT_SIGNS = ("sensory_change", "motor_deficit", "reflex_change")

@@ -6,8 +6,11 @@ follows an operation reuses `postop.operation` and `postop.surgery_approved`
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
 from engine.knowledge.facts.services import requested_days
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Slings
 finding("open_large_rotator_cuff_repair", "bool",

@@ -5,7 +5,10 @@ non-benzodiazepine anxiolytics (anxiety disorder) and dantrolene (upper motor ne
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("other_aed_failed", "bool",
         "Trials of other anti-epilepsy drugs (e.g. gabapentin, pregabalin) failed or were not tolerated, "

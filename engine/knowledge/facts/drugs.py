@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, weeks_between
 from engine.intake.requests import strength_mg_of, parse_sig
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("new_start", "bool", "The record says the requested drug is a new start (\"start Valium\", \"new Rx\"), "
         "not taken before", scope="item")

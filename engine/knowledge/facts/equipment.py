@@ -8,7 +8,10 @@ signs are declared with the surgical findings (engine/knowledge/facts/surgery.py
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Equipment: what the injury keeps the patient from doing, and the diagnoses devices treat.
 finding("postoperative_period", "bool",

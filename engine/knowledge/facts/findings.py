@@ -5,7 +5,10 @@ Each is declared once here with its type; an unknown finding name in a case is a
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("acute_exacerbation", "bool", "An acute exacerbation or flare-up of chronic pain is documented")

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings the medication rules read (finding.<name>)
 finding("gi_ulcer_or_bleed_history", "bool", "A history of peptic ulcer, GI bleeding or perforation is documented")
@@ -56,12 +59,12 @@ def _topical_classes(ctx: Context, text: str) -> Optional[tuple[str, ...]]:
 
 def ingredients(ctx: Context) -> Optional[list[tuple[str, ...]]]:
     """Topical classes of each ingredient of a topical item, or None when one cannot be classified."""
-    if "ingredients" not in ctx._cache:
+    if "ingredients" not in ctx.memo:
         out = None
         if ctx.resolved.kind == "drug" and TOPICAL in ctx.resolved.classes:
             out = _listed(ctx) if ctx.item.components else _named(ctx)
-        ctx._cache["ingredients"] = out
-    return ctx._cache["ingredients"]
+        ctx.memo["ingredients"] = out
+    return ctx.memo["ingredients"]
 
 
 def _listed(ctx: Context) -> Optional[list[tuple[str, ...]]]:

@@ -4,7 +4,10 @@ programmes, hypnosis and biofeedback.
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("scientific_evidence_rebuttal", "bool",

@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 
 from engine.intake.cases import item_ids
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
 from engine.knowledge.facts.surgery import nerve_study_result
 from engine.intake.requests import count_levels, levels_in_text
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # The operations post-operative equipment rules tell apart.
 OPERATIONS = ("knee_arthroplasty", "hip_arthroplasty", "acl_reconstruction", "knee_fracture_fixation",

@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
 from engine.knowledge.facts.orthopedic_surgery import OPERATION_OF
 from engine.knowledge.facts.postsurgical import GENERAL_COURSE
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 _SURGERIES = set(OPERATION_OF) | set(GENERAL_COURSE)
 _POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the )?(?:surgery|release)\b", re.I)

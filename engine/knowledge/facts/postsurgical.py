@@ -12,7 +12,10 @@ import datetime as dt
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, weeks_between
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # surgery -> (visits in the general course of therapy, postsurgical physical medicine period in weeks)
 GENERAL_COURSE = {
@@ -36,8 +39,8 @@ _THERAPIES = {"physical_therapy", "postop_physical_therapy", "occupational_thera
 
 def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
     """(surgery name, its date, already done) for the therapy item."""
-    if "postsurgical" in ctx._cache:
-        return ctx._cache["postsurgical"]
+    if "postsurgical" in ctx.memo:
+        return ctx.memo["postsurgical"]
     found: tuple[Optional[str], Optional[dt.date], bool] = (None, None, False)
     if ctx.resolved.accompanies is not None:
         term = ctx.accompanied_term()
@@ -51,7 +54,7 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
         if done:
             _, name, day = max(done)
             found = (name, day, True)
-    ctx._cache["postsurgical"] = found
+    ctx.memo["postsurgical"] = found
     return found
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Functional capacity evaluation (ACOEM Ch. 7; ODG Fitness for Duty)
 finding("prior_return_to_work_failed", "bool",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, weeks_between
 from engine.knowledge.facts.core import radicular_signs
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 
 def _tests_named(ctx: Context) -> list[str]:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("program_subjective_gains", "bool",
         "The patient reports gains from the programme sessions attended (less pain, better coping, mood, "

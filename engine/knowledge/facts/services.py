@@ -11,8 +11,11 @@ import datetime as dt
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("therapy_diagnosis", "text",

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Distal clavicle resection (ODG Shoulder, Partial claviculectomy)
 finding("ac_joint_pain", "bool",
