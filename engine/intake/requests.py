@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 from dataclasses import dataclass
 
-from pydantic import ConfigDict, StrictFloat
+from pydantic import ConfigDict, StrictFloat, with_config
 from typing_extensions import TypedDict
 
 from engine.intake.cases import Item
@@ -28,10 +28,10 @@ _PROGRAM_HOURS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:hours|hrs?)\b", re.I)    
 PROGRAMME_DAY = "programme-day"
 
 
+@with_config(ConfigDict(extra="forbid"))
 class ProgrammeDay(TypedDict):
     """How a full-day programme written in hours or weeks is read as days (sessions)."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
     hours_per_day: StrictFloat
     days_per_week: StrictFloat
 

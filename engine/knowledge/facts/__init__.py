@@ -41,6 +41,9 @@ def build_catalog(sets: list[FactSet], reader_tables: list[dict[str, Any]]) -> t
         for name, fact in fact_set.facts.items():
             if name in facts:
                 raise ValueError(f"fact {name} declared twice")
+            undeclared = [t for t in fact.tables if t not in tables]
+            if undeclared:
+                raise ValueError(f"fact {name} reads undeclared tables {undeclared}")
             facts[name] = fact
     for fact_set in sets:
         for kind, extras in (("lever", fact_set.levers), ("setter", fact_set.setters)):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts.base import Context, FactSet, weeks_between
+from functools import lru_cache
+
+from engine.knowledge.facts.base import Context, FactSet, Text, weeks_between
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -48,9 +50,14 @@ finding("ed_cause_evaluated", "bool",
         "The cause of the erectile dysfunction was evaluated (testosterone level, urology or medical work-up)")
 
 
-_MIGRAINE = re.compile(r"migrain")
-_WAKE_DX = re.compile(r"narcolep|obstructive sleep apn|\bosa\b|shift[- ]work")
-APPROVED_WAKEFULNESS = ("narcolepsy", "obstructive_sleep_apnea", "shift_work_disorder")
+_MIGRAINE = re.compile(r"migrain")  # the word that names the fact's own diagnosis
+# indication (a value of finding.wakefulness_indication) -> patterns naming it in a listed diagnosis
+WAKEFULNESS = DECLARED.table("wakefulness-indications", dict[Text, tuple[Text, ...]])
+
+
+@lru_cache(maxsize=8)
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(patterns))
 
 
 def _diagnoses(ctx: Context) -> str:
@@ -70,12 +77,14 @@ def _migraine(ctx: Context):
 @derived("sleep.approved_wakefulness_indication", "bool",
          "The wakefulness agent treats narcolepsy, obstructive sleep apnoea or shift-work disorder: from "
          "finding.wakefulness_indication when stated, else a listed diagnosis naming one of them",
-         section="findings.wakefulness_indication")
+         section="findings.wakefulness_indication", tables=(WAKEFULNESS,))
 def _wakefulness(ctx: Context):
+    approved = ctx.table(WAKEFULNESS)
     stated = ctx.case.findings.get("wakefulness_indication")
     if stated is not None:
-        return stated in APPROVED_WAKEFULNESS
-    return True if _WAKE_DX.search(_diagnoses(ctx)) else None
+        return stated in approved
+    names = _pattern(tuple(p for patterns in approved.values() for p in patterns))
+    return True if names.search(_diagnoses(ctx)) else None
 
 
 @derived("opioid.weeks_on_opioids", "number",

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
-from pydantic import StrictBool, StrictFloat, StrictStr
+from pydantic import ConfigDict, StrictBool, StrictFloat, StrictStr, with_config
 
 from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
 from engine.intake.requests import ResolvedItem
@@ -27,6 +27,7 @@ TYPES = ("bool", "number", "text")
 Number = StrictFloat
 Text = StrictStr
 Flag = StrictBool
+closed = with_config(ConfigDict(extra="forbid"))  # decorate a TypedDict table type: no unknown keys
 BASE_TABLES = {"same-therapy": tuple[tuple[Text, ...], ...]}  # read by Context.prior
 SAME_THERAPY = "same-therapy"  # the table Context.prior reads: services counted as one therapy
 
@@ -90,12 +91,10 @@ class FactSet:
         """Declare a fact computed from the case; the function returns None when undocumented.
 
         `tables`: every table the derivation reads, directly or through helpers (shown by
-        `ur explain` and `ur rules`, listed in decision records)."""
+        `ur explain` and `ur rules`, listed in decision records); each is declared with
+        FactSet.table in this module or the one it is imported from."""
         if type not in TYPES:
             raise ValueError(f"fact {name}: type must be one of {TYPES}")
-        unknown = [t for t in tables if t not in self.tables]
-        if unknown:
-            raise ValueError(f"fact {name}: tables {unknown} not declared with FactSet.table")
 
         def declare(fn: Callable[["Context"], Any]) -> Callable:
             if name in self.facts:

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Optional, get_args
 
+from typing_extensions import TypedDict
+
 from engine.intake.cases import Role
 from engine.intake.requests import level_segments, levels_in_text, side_in_text
-from engine.knowledge.facts.base import Context, FactSet, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, Number, closed, weeks_between
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
+
+DAYS_IN_YEAR = 365  # a unit: the facts named "past year" count the 12 months before the request
+
+
+@closed
+class ChronicPhase(TypedDict):
+    weeks_since_injury_over: Number  # past the acute phase when more weeks than this have passed
+    pain_months_from: Number         # or, with no injury date, pain documented for this many months
+
+
+CHRONIC_PHASE = DECLARED.table("chronic-phase", ChronicPhase)
+MODERATE_PAIN = DECLARED.table("moderate-pain-score", Number)  # lowest score (0-10) of moderate pain
+RELIEF_TOLERANCE = DECLARED.table("relief-tolerance", Number)  # points reported relief may differ from the scores
 
 
 @derived("patient.age", "number", "Patient age in years", unit="years", section="patient")
@@ -23,13 +38,15 @@ def _weeks_since_injury(ctx: Context):
 
 
 @derived("case.chronic_phase", "bool",
-         "Past the acute phase: more than 12 weeks since the injury (or pain documented for 3+ months)")
+         "Past the acute phase: more weeks since the injury than table chronic-phase allows (or, with no "
+         "injury date, pain documented for its number of months)", tables=(CHRONIC_PHASE,))
 def _chronic(ctx: Context):
+    phase = ctx.table(CHRONIC_PHASE)
     weeks = weeks_between(ctx.case.injury_date, ctx.request_date)
     if weeks is not None:
-        return weeks > 12
+        return weeks > phase["weeks_since_injury_over"]
     if ctx.case.pain.months is not None:
-        return ctx.case.pain.months >= 3
+        return ctx.case.pain.months >= phase["pain_months_from"]
     return None
 
 
@@ -164,13 +181,15 @@ def _pain(ctx: Context):
     return p.score if p.score is not None else p.with_medication
 
 
-@derived("pain.moderate_to_severe", "bool", "Pain of moderate to severe intensity (4/10 or more)", section="pain")
+@derived("pain.moderate_to_severe", "bool",
+         "Pain of moderate to severe intensity (a score at or above table moderate-pain-score)",
+         section="pain", tables=(MODERATE_PAIN,))
 def _moderate(ctx: Context):
     p = ctx.case.pain
     if p.severity is not None:
         return p.severity != "mild"
     scores = [s for s in (p.score, p.without_medication, p.with_medication) if s is not None]
-    return max(scores) >= 4 if scores else None
+    return max(scores) >= ctx.table(MODERATE_PAIN) if scores else None
 
 
 @derived("pain.radiating", "bool", "Pain radiates in a limb (radicular symptoms)", section="pain")
@@ -184,7 +203,8 @@ def _neuropathic(ctx: Context):
 
 
 @derived("pain.relief_matches_scores", "bool",
-         "Reported percent relief is consistent with the recorded pain scores (within 25 points)", section="pain")
+         "Reported percent relief is consistent with the recorded pain scores (within the points of table "
+         "relief-tolerance)", section="pain", tables=(RELIEF_TOLERANCE,))
 def _relief_matches(ctx: Context):
     return relief_matches_scores(ctx.case.pain)
 
@@ -197,8 +217,8 @@ def relief_matches_scores(p) -> Optional[bool]:
     if p.without_medication:
         implied = 100 * (p.without_medication - p.with_medication) / p.without_medication
     else:
-        implied = 100 * (10 - p.with_medication) / 10
-    return abs(implied - p.reported_relief_percent) <= 25
+        implied = 100 * (10 - p.with_medication) / 10  # pain scores are out of 10 (a unit)
+    return abs(implied - p.reported_relief_percent) <= ctx.table(RELIEF_TOLERANCE)
 
 
 @derived("function.work_status", "text", "Work status", values=("full_duty", "modified_duty", "not_working", "retired"),
@@ -239,7 +259,7 @@ def _consistent_year(ctx: Context):
     if not ctx.documented("drug_screens"):
         return None
     return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
-                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
+                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= DAYS_IN_YEAR)))
 
 
 @derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
@@ -248,7 +268,7 @@ def _screens_year(ctx: Context):
     if not ctx.documented("drug_screens"):
         return None
     return sum(1 for s in ctx.case.monitoring.drug_screens
-               if s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)
+               if s.date is None or 0 <= (ctx.request_date - s.date).days <= DAYS_IN_YEAR)
 
 
 @derived("primary.certified", "bool", "The procedure this service accompanies is itself medically necessary",

@@ -6,7 +6,7 @@ follows an operation reuses `postop.operation` and `postop.surgery_approved`
 
 from __future__ import annotations
 
-from engine.knowledge.facts.base import Context, FactSet
+from engine.knowledge.facts.base import Context, FactSet, Text
 from engine.knowledge.facts.services import requested_days
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -61,10 +61,13 @@ finding("persistent_cognitive_symptoms", "bool",
         "of the request")
 
 
+FACILITY_STAYS = DECLARED.table("facility-stays", frozenset[Text])  # services that are facility stays
+
+
 @derived("request.facility_days", "number",
          "Days of a skilled nursing or inpatient rehabilitation facility stay requested", unit="days",
-         section="item", controllable=True)
+         section="item", controllable=True, tables=(FACILITY_STAYS,))
 def _facility_days(ctx: Context):
-    if ctx.resolved.name not in ("skilled_nursing_facility", "inpatient_rehabilitation"):
+    if ctx.resolved.name not in ctx.table(FACILITY_STAYS):
         return None
     return requested_days(ctx)

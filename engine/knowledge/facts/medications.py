@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts.base import Context, FactSet
+from typing_extensions import TypedDict
+
+from engine.knowledge.facts.base import Context, FactSet, Number, Text, closed
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -32,12 +34,22 @@ finding("illicit_drug_use_suspected", "bool", "Use of illegal drugs or non-presc
 finding("misuse_risk", "text", "Risk of opioid misuse or addiction as stratified by the prescriber",
         values=("low", "moderate", "high"))
 
+
+
+@closed
+class GiRisk(TypedDict):
+    age_over: Number                    # older than this is a risk factor
+    drug_classes: frozenset[Text]       # current drugs of these classes are a risk factor
+    nsaids_taken_over: Number           # more NSAIDs already taken than this is a risk factor
+
+
+NEUROPATHIC_FIRST_LINE = DECLARED.table("neuropathic-first-line", frozenset[Text])  # drug classes
+GI_RISK = DECLARED.table("gi-risk", GiRisk)
+# Vocabulary class names the topical facts look for (names, not a guideline's choice).
 TOPICAL = "topical_analgesic"
 NOT_RECOMMENDED = "topical_not_recommended"
 COMPOUNDED = "compounded"
 _SPLIT = re.compile(r"\s*(?:/|,|\+|;|\band\b|\bwith\b)\s*", re.I)
-_NEUROPATHIC_FIRST_LINE = {"anticonvulsant", "tricyclic_antidepressant", "snri"}
-_GI_RISK_DRUGS = {"aspirin", "anticoagulant", "oral_corticosteroid"}
 
 
 def _unnamed_compound(classes: tuple[str, ...]) -> bool:
@@ -132,11 +144,11 @@ def _as_needed(ctx: Context):
 
 @derived("history.neuropathic_first_line_tried", "bool",
          "A first-line neuropathic drug (anti-epilepsy drug, tricyclic or SNRI) was tried, now or before",
-         section="medication")
+         section="medication", tables=(NEUROPATHIC_FIRST_LINE,))
 def _neuropathic_tried(ctx: Context):
     stated = ctx.case.findings.get("neuropathic_first_line_tried")
     meds = ctx.all_drugs()
-    if any(_NEUROPATHIC_FIRST_LINE & set(classes) for _, classes, _ in meds):
+    if any(ctx.table(NEUROPATHIC_FIRST_LINE) & set(classes) for _, classes, _ in meds):
         return True
     if stated is not None:
         return stated
@@ -180,11 +192,12 @@ def _nsaid_therapy(ctx: Context):
 
 
 @derived("gi.risk_factors", "number",
-         "GI risk factors with NSAID use: age over 65, ulcer or GI-bleed history, aspirin, corticosteroid or "
-         "anticoagulant use, more than one NSAID already taken (the requested drug is not counted: a switch "
-         "to a COX-2 inhibitor is not its own risk factor; not documented when none of these is recorded)",
-         section="medication")
+         "GI risk factors with NSAID use (table gi-risk): older age, ulcer or GI-bleed history, aspirin, "
+         "corticosteroid or anticoagulant use, more than one NSAID already taken (the requested drug is not "
+         "counted: a switch to a COX-2 inhibitor is not its own risk factor; not documented when none of "
+         "these is recorded)", section="medication", tables=(GI_RISK,))
 def _gi_risk(ctx: Context):
+    risk = ctx.table(GI_RISK)
     age = ctx.case.patient.age
     history = ctx.case.findings.get("gi_ulcer_or_bleed_history")
     current = ctx.current_drugs()
@@ -192,10 +205,10 @@ def _gi_risk(ctx: Context):
     # Celebrex) justify itself; adding a second NSAID is refused by mtus-cpmtg.nsaids.single_nsaid.
     nsaids = sum(1 for _, classes, _ in current if "nsaid" in classes)
     count = sum([
-        age is not None and age > 65,
+        age is not None and age > risk["age_over"],
         history is True,
-        any(_GI_RISK_DRUGS & set(classes) for _, classes, _ in current),
-        nsaids > 1,
+        any(risk["drug_classes"] & set(classes) for _, classes, _ in current),
+        nsaids > risk["nsaids_taken_over"],
     ])
     if count == 0 and ((age is None and history is None and not current) or not ctx.documented("medications")):
         return None

@@ -11,32 +11,26 @@ a surgery already done or approved can be judged too.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from engine.intake.cases import item_ids
-from engine.knowledge.facts.base import Context, FactSet
+from engine.knowledge.facts.base import Context, FactSet, Number, Text
+from engine.knowledge.facts.procedures import STUDY_KINDS
 from engine.knowledge.facts.surgery import nerve_study_result
 from engine.intake.requests import count_levels, levels_in_text
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
 
-# The operations post-operative equipment rules tell apart.
+# The operation groups post-operative equipment rules tell apart: the values rules and cases may
+# write for postop.operation and finding.operation (the fact's vocabulary, like any text fact's values).
 OPERATIONS = ("knee_arthroplasty", "hip_arthroplasty", "acl_reconstruction", "knee_fracture_fixation",
               "hip_fracture_fixation", "knee_arthroscopy", "hip_arthroscopy", "ankle_or_foot_surgery",
               "shoulder_surgery", "upper_limb_surgery", "spinal_fusion", "spinal_decompression", "other")
 
 # Vocabulary service -> operation group (a surgery item the equipment accompanies).
-OPERATION_OF = {
-    "total_knee_arthroplasty": "knee_arthroplasty", "total_hip_arthroplasty": "hip_arthroplasty",
-    "acl_reconstruction": "acl_reconstruction", "knee_arthroscopy": "knee_arthroscopy",
-    "hip_arthroscopy": "hip_arthroscopy", "ankle_arthroscopy": "ankle_or_foot_surgery",
-    "plantar_fascia_release": "ankle_or_foot_surgery", "shoulder_arthroscopy": "shoulder_surgery",
-    "carpal_tunnel_release": "upper_limb_surgery", "trigger_finger_release": "upper_limb_surgery",
-    "de_quervain_release": "upper_limb_surgery", "cubital_tunnel_release": "upper_limb_surgery",
-    "lateral_epicondylar_release": "upper_limb_surgery", "spinal_fusion": "spinal_fusion",
-    "lumbar_interbody_fusion": "spinal_fusion", "cervical_fusion": "spinal_fusion",
-    "spinal_decompression": "spinal_decompression",
-}
+OPERATION_GROUPS = DECLARED.table("operation-groups", dict[Text, Literal[OPERATIONS]])  # type: ignore[valid-type]
+FUSION_MULTILEVEL = DECLARED.table("fusion-multilevel", Number)  # levels from which a fusion is multilevel
 
 # Post-operative equipment
 finding("operation", "text",
@@ -97,11 +91,11 @@ def _accompanied_item(ctx: Context):
 
 @derived("postop.operation", "text",
          "The operation post-operative equipment follows: the surgery item it accompanies, else "
-         "finding.operation", values=OPERATIONS, section="item")
+         "finding.operation", values=OPERATIONS, section="item", tables=(OPERATION_GROUPS,))
 def _operation(ctx: Context):
     term = ctx.accompanied_term()
     if term is not None and term.kind == "service":
-        return OPERATION_OF.get(term.name, "other")
+        return ctx.table(OPERATION_GROUPS).get(term.name, "other")
     return ctx.case.findings.get("operation")
 
 
@@ -117,21 +111,17 @@ def _surgery_approved(ctx: Context):
     return ctx.case.findings.get("postoperative_period")
 
 
-_RISKS = ("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",
-          "diabetes", "renal_disease", "alcoholism", "osteoporosis")
-
-
 @derived("fusion.nonunion_risk", "bool",
          "A risk factor for a failed spinal fusion is documented (finding.fusion_nonunion_risk), or the fusion "
-         "the request accompanies covers more than one level", section="item")
+         "the request accompanies covers more than one level", section="item", tables=(FUSION_MULTILEVEL,))
 def _nonunion_risk(ctx: Context):
     stated = ctx.case.findings.get("fusion_nonunion_risk")
-    if stated in _RISKS:
+    if stated is not None and stated != "none":  # every other value the finding allows is a risk factor
         return True
     item = _accompanied_item(ctx)
     if item is not None:
         levels = item.levels if item.levels is not None else levels_in_text(item.request)
-        if levels and count_levels(levels) >= 2:
+        if levels and count_levels(levels) >= ctx.table(FUSION_MULTILEVEL):
             return True
     return False if stated == "none" else None
 
@@ -141,6 +131,6 @@ _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
 
 @derived("surgery.ulnar_neuropathy_on_edx", "bool",
          "Electrodiagnostic studies (nerve conduction or EMG) of the elbow, or naming the ulnar nerve or cubital "
-         "tunnel, show ulnar neuropathy", section="studies")
+         "tunnel, show ulnar neuropathy", section="studies", tables=(STUDY_KINDS,))
 def _ulnar_edx(ctx: Context):
-    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)
+    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)  # the cubital tunnel is at the elbow: anatomy

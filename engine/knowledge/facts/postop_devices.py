@@ -14,22 +14,23 @@ import re
 from typing import Optional
 
 from engine.knowledge.facts.base import Context, FactSet
-from engine.knowledge.facts.orthopedic_surgery import OPERATION_OF
-from engine.knowledge.facts.postsurgical import GENERAL_COURSE
+from engine.knowledge.facts.orthopedic_surgery import OPERATION_GROUPS
+from engine.knowledge.facts.postsurgical import COURSES
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
 
-_SURGERIES = set(OPERATION_OF) | set(GENERAL_COURSE)
 _POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the )?(?:surgery|release)\b", re.I)
 _CTR_WORDS = re.compile(r"carpal tunnel release|\bCTR\b", re.I)
 
 
 def _latest_surgery(ctx: Context) -> Optional[str]:
+    """The latest operation in the history: a service of table operation-groups or postsurgical-courses."""
+    surgeries = set(ctx.table(OPERATION_GROUPS)) | set(ctx.table(COURSES))
     done = []
     for proc in ctx.case.procedures:
         term = ctx.vocab.lookup(proc.service)
-        if term is not None and term.kind == "service" and term.name in _SURGERIES:
+        if term is not None and term.kind == "service" and term.name in surgeries:
             done.append((proc.date.toordinal() if proc.date else 0, term.name))
     return max(done)[1] if done else None
 
@@ -37,7 +38,7 @@ def _latest_surgery(ctx: Context) -> Optional[str]:
 @derived("splint.after_carpal_tunnel_release", "bool",
          "The wrist splint is for the period after a carpal tunnel release: requested with the release, or "
          "requested as post-operative when the operation it follows is a carpal tunnel release",
-         section="item")
+         section="item", tables=(OPERATION_GROUPS, COURSES))
 def _after_ctr(ctx: Context):
     if ctx.resolved.kind != "service" or ctx.resolved.name != "wrist_splint":
         return None

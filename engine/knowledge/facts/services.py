@@ -11,7 +11,9 @@ import datetime as dt
 import re
 from typing import Optional
 
-from engine.knowledge.facts.base import Context, FactSet
+from typing_extensions import TypedDict
+
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Number, Text, closed
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -60,7 +62,29 @@ finding("implant_or_program_planned", "bool",
 finding("delayed_recovery_risk", "bool",
         "Risk factors for delayed recovery (e.g. fear-avoidance beliefs) are documented")
 
-ALLOWED_VISITS = {"myalgia": 10, "radiculitis": 10, "crps": 24, "arthritis": 9}
+
+
+@closed
+class DiagnosisGroup(TypedDict):
+    group: Text                 # a diagnosis group of table visit-allowances
+    words: tuple[Text, ...]     # words that name it in a listed diagnosis
+
+
+@closed
+class DiagnosisGroups(TypedDict):
+    groups: tuple[DiagnosisGroup, ...]  # most generous group first: the first that matches wins
+    otherwise: Text                     # group of a listed diagnosis that names none of them
+
+
+@closed
+class VisitCap(TypedDict):
+    injured_from: dt.date  # the per-injury cap applies to injuries on or after this date
+
+
+VISIT_ALLOWANCES = DECLARED.table("visit-allowances", dict[Text, Number])  # diagnosis group -> visits
+DIAGNOSIS_GROUPS = DECLARED.table("diagnosis-groups", DiagnosisGroups)
+VISIT_CAP = DECLARED.table("visit-cap", VisitCap)
+# Reading requests (abbreviations, limb words, units of time): how providers write, not a guideline choice.
 _NCS = re.compile(r"\b(ncs|ncv|nerve conduction)", re.I)
 _LOWER = re.compile(r"lower extremit|lower limb|\bles?\b|\bble\b|\blegs?\b|\blle\b|\brle\b", re.I)
 _UPPER = re.compile(r"upper extremit|upper limb|\bues?\b|\bbue\b|\barms?\b|\blue\b|\brue\b", re.I)
@@ -72,7 +96,7 @@ _DAYS_A_WEEK = re.compile(r"\b(\d)\s*(?:days?|x)\s*(?:a|per|/)\s*w(?:ee)?k\b", r
 # home care that is itself medical treatment: therapy, nursing, wound care, infusions, injections
 _HOME_MEDICAL = re.compile(r"(?i:\b(?:physical therapy|occupational therapy|nursing|nurse|wound|infusion|"
                            r"injections?|dressing changes?|skilled)\b)|\b(?:PT|OT|RN|LVN)\b")
-_DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}
+_DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}  # units: days in each
 
 
 def _is_service(ctx: Context) -> bool:
@@ -80,43 +104,35 @@ def _is_service(ctx: Context) -> bool:
 
 
 @derived("therapy.allowed_visits", "number",
-         "Visits the guideline allows for the diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9); "
-         "from finding.therapy_diagnosis, else read from the case's listed diagnoses (other listed "
-         "diagnoses: the general myalgia guidance)",
-         section="findings.therapy_diagnosis")
+         "Visits the guideline allows for the diagnosis (table visit-allowances); from "
+         "finding.therapy_diagnosis, else read from the case's listed diagnoses (table diagnosis-groups)",
+         section="findings.therapy_diagnosis", tables=(VISIT_ALLOWANCES, DIAGNOSIS_GROUPS))
 def _allowed(ctx: Context):
     stated = ctx.case.findings.get("therapy_diagnosis")
     if stated == "postsurgical":  # past the postsurgical period: the listed diagnoses decide
         stated = None
-    return ALLOWED_VISITS.get(str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses))
+    group = str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses, ctx.table(DIAGNOSIS_GROUPS))
+    return ctx.table(VISIT_ALLOWANCES).get(group)
 
 
-_DIAGNOSIS_WORDS = (  # most generous group first: a case with CRPS and a strain is a CRPS case
-    ("crps", ("crps", "complex regional", "reflex sympathetic", "rsd")),
-    ("radiculitis", ("radicul", "neuritis", "neuralgia", "sciatica")),
-    ("arthritis", ("arthritis", "arthrosis", "degenerative joint")),
-    ("myalgia", ("myalgia", "myositis", "sprain", "strain")),
-)
-
-
-def _diagnosis_group(diagnoses: list[str]):
+def _diagnosis_group(diagnoses: list[str], groups: DiagnosisGroups) -> Optional[str]:
     """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated.
 
-    A listed musculoskeletal diagnosis that names none of the groups ("lumbar disc protrusion",
-    "low back pain", "shoulder impingement") gets the general myalgia/myositis guidance (9-10 visits),
-    as the guideline's "unspecified" categories are applied in review; only a case listing no
-    diagnosis at all leaves the allowance undocumented.
+    A listed diagnosis that names none of the groups ("lumbar disc protrusion", "low back pain")
+    gets the table's `otherwise` group (the general guidance, as the guideline's "unspecified"
+    categories are applied in review); only a case listing no diagnosis at all leaves the
+    allowance undocumented.
     """
     text = " ".join(diagnoses).lower()
-    for group, words in _DIAGNOSIS_WORDS:
-        if any(word in text for word in words):
-            return group
-    return "myalgia" if text.strip() else None
+    for entry in groups["groups"]:
+        if any(word in text for word in entry["words"]):
+            return entry["group"]
+    return groups["otherwise"] if text.strip() else None
 
 
 @derived("therapy.visits_beyond_allowance", "number",
          "Visits already done plus those requested, minus the visits allowed for the diagnosis",
-         section="procedures", controllable=True)
+         section="procedures", controllable=True, tables=(VISIT_ALLOWANCES, DIAGNOSIS_GROUPS, SAME_THERAPY))
 def _beyond(ctx: Context):
     allowed = _allowed(ctx)
     if allowed is None or not _is_service(ctx) or ctx.resolved.visits is None:
@@ -142,9 +158,12 @@ def _injury_visits(ctx: Context):
     return float(done + ctx.resolved.visits)
 
 
-@derived("case.injury_on_or_after_2004", "bool", "The injury happened on or after 1 January 2004")
+@derived("case.injury_on_or_after_2004", "bool",
+         "The injury happened on or after the date the statutory per-injury visit cap starts (table visit-cap)",
+         tables=(VISIT_CAP,))
 def _after_2004(ctx: Context):
-    return None if ctx.case.injury_date is None else ctx.case.injury_date >= dt.date(2004, 1, 1)
+    injured = ctx.case.injury_date
+    return None if injured is None else injured >= ctx.table(VISIT_CAP)["injured_from"]
 
 
 @derived("request.frequency_per_week", "number", "Visits a week requested", section="item", controllable=True)
@@ -224,7 +243,10 @@ def _limb(ctx: Context):
         return "lower"
     if _UPPER.search(text):
         return "upper"
-    return {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}.get(ctx.resolved.region or "")
+    return _LIMB_OF_SPINE.get(ctx.resolved.region or "")
+
+
+_LIMB_OF_SPINE = {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}  # anatomy: the limbs its roots supply
 
 
 @derived("request.esi_same_session", "bool", "An epidural steroid injection is requested in the same request",
@@ -264,7 +286,7 @@ def _steroid_done(ctx: Context):
 
 
 @derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
-         unit="weeks", section="procedures")
+         unit="weeks", section="procedures", tables=(SAME_THERAPY,))
 def _since_last(ctx: Context):
     prior = ctx.prior() if _is_service(ctx) else []
     dates = [p.date for p in prior if p.date]
