@@ -14,13 +14,13 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
 
 from engine.errors import EngineError
 from engine.intake.sources import Document, read_document, validate
 from engine.knowledge.rules import Citation, Id, Model, Verification
 
-TableValue = Union[StrictFloat, list[Any], dict[StrictStr, Any]]
+TableValue = Union[StrictInt, StrictFloat, list[Any], dict[StrictStr, Any]]
 
 
 class Table(Model):
