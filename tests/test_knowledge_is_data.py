@@ -59,7 +59,6 @@ TABLES = {
 # (file, number) -> why a comparison or derivation may use this number
 NUMBERS = {
     ("engine/advise/levers.py", 1e-09): "floating-point tolerance",
-    ("engine/advise/levers.py", 7): "unit: days in a week",
     ("engine/cli/batch_cmd.py", 0.2): "progress display interval (seconds)",
     ("engine/cli/check_cmd.py", 100000): "input sanity bound of quick entry",
     ("engine/decide/record.py", 80): "display width",
@@ -67,6 +66,7 @@ NUMBERS = {
     ("engine/intake/vocabulary.py", 50000): "memo size limit",
     ("engine/knowledge/case_files.py", 100000): "input sanity bound of a finding",
     ("engine/knowledge/pack.py", 3): "how many readers an error names",
+    ("engine/report/rule_catalog.py", 4): "how many rules a table listing names",
     ("engine/quality/lint.py", 3): "three statuses of a criterion",
     ("engine/report/explain.py", 2): "indentation",
     ("engine/intake/requests.py", 24): "unit: hours in a day (q6h is 4 a day)",

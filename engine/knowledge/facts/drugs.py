@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from engine.knowledge.facts.base import Context, FactSet, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, Linear, weeks_between
 from engine.intake.requests import strength_mg_of, parse_sig
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -178,3 +178,57 @@ def _course(ctx: Context):
     if weeks is None or days is None:
         return None
     return round(weeks + days / 7, 1)
+
+
+# Levers: how the request's quantity and directions move the controllable facts above (ur check).
+@DECLARED.lever("request.quantity")
+def _quantity_lever(ctx: Context) -> Optional[Linear]:
+    q = ctx.resolved.quantity
+    return Linear("quantity", 1, 0, q, "quantity") if q is not None else None
+
+
+def _units_a_day(ctx: Context) -> Optional[float]:
+    return ctx.resolved.units_per_day if _drug(ctx) else None
+
+
+@DECLARED.lever("request.days_supply")
+def _days_lever(ctx: Context) -> Optional[Linear]:
+    u, q = _units_a_day(ctx), ctx.resolved.quantity
+    return Linear("quantity", 1 / u, 0, q, "days' supply", " days") if u and q is not None else None
+
+
+@DECLARED.lever("drug.course_weeks")
+def _course_lever(ctx: Context) -> Optional[Linear]:
+    u, q, weeks = _units_a_day(ctx), ctx.resolved.quantity, _weeks_on(ctx)
+    if not u or q is None or weeks is None:
+        return None
+    return Linear("quantity", 1 / (7 * u), weeks, q, "total weeks on the drug", " weeks")
+
+
+@DECLARED.lever("request.units_per_day")
+def _units_lever(ctx: Context) -> Optional[Linear]:
+    u = _units_a_day(ctx)
+    return Linear("units_per_day", 1, 0, u, "units a day") if u else None
+
+
+def _mme_per_unit(ctx: Context) -> Optional[float]:
+    r = ctx.resolved
+    drug = ctx.vocab.drugs.get(r.name)
+    if not _units_a_day(ctx) or "opioid" not in r.classes or not drug or not drug.mme_per_mg or not r.strength_mg:
+        return None
+    return r.strength_mg * drug.mme_per_mg
+
+
+@DECLARED.lever("opioid.request_mme")
+def _mme_lever(ctx: Context) -> Optional[Linear]:
+    per_unit, u = _mme_per_unit(ctx), _units_a_day(ctx)
+    return Linear("units_per_day", per_unit, 0, u, "MME a day") if per_unit else None
+
+
+@DECLARED.lever("opioid.total_mme")
+def _total_mme_lever(ctx: Context) -> Optional[Linear]:
+    per_unit, u = _mme_per_unit(ctx), _units_a_day(ctx)
+    total = _total_mme(ctx) if per_unit else None
+    if total is None:
+        return None
+    return Linear("units_per_day", per_unit, total - per_unit * u, u, "total MME a day of all opioids")

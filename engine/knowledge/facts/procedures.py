@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from typing_extensions import TypedDict
 
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Text, closed, weeks_between
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Linear, Text, closed, weeks_between
 from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, radicular_signs
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -244,3 +246,30 @@ def _conservative_failed(ctx: Context):
     else:  # the pain is not described: radicular signs on the latest examination show the problem persists
         persists = radicular_signs(ctx) is True
     return True if persists else None
+
+
+# Levers: how the request's visits, weeks and levels move the controllable facts above (ur check).
+@DECLARED.lever("request.visits")
+def _visits_lever(ctx: Context) -> Optional[Linear]:
+    visits = ctx.resolved.visits if _service(ctx) else None
+    return Linear("visits", 1, 0, visits, "visits") if visits is not None else None
+
+
+@DECLARED.lever("history.total_visits")
+def _total_visits_lever(ctx: Context) -> Optional[Linear]:
+    visits = ctx.resolved.visits if _service(ctx) else None
+    if visits is None:
+        return None
+    return Linear("visits", 1, _prior_visits(ctx) or 0.0, visits, "visits including those already done")
+
+
+@DECLARED.lever("request.weeks")
+def _weeks_lever(ctx: Context) -> Optional[Linear]:
+    weeks = ctx.resolved.weeks
+    return Linear("weeks", 1, 0, weeks, "weeks", " weeks") if weeks is not None else None
+
+
+@DECLARED.lever("request.levels")
+def _levels_lever(ctx: Context) -> Optional[Linear]:
+    count = ctx.resolved.levels_count
+    return Linear("levels", 1, 0, float(count), "levels per session") if count is not None else None
