@@ -46,6 +46,7 @@ TABLES = {
     ("engine/knowledge/rules.py", "VERIFIED_LEVELS"): "verification tags that count as verified",
     ("engine/quality/coverage.py", "STATUSES"): "criterion statuses",
     ("engine/quality/lint.py", "model_config"): "pydantic model configuration",
+    ("engine/knowledge/facts/examples.py", "LEVELS"): "spinal levels example cases name (never read when deciding)",
     ("engine/knowledge/facts/core.py", "DAYS_IN_YEAR"): "unit: the facts named 'past year' count 365 days",
     ("engine/quality/impact.py", "RULE_FIELDS"): "rule-file fields ur diff compares",
     ("engine/report/check_text.py", "VERDICT"): "report wording",
@@ -111,6 +112,17 @@ def _number(node: ast.AST):
     return None
 
 
+def _example_setter_lines(tree: ast.AST) -> set[int]:
+    """Lines of example setters (`@DECLARED.setter(...)`): they build synthetic cases for the
+    benchmark (values chosen on either side of a rule's threshold) and are never read when deciding."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and ast.unparse(d.func).endswith(".setter") for d in node.decorator_list):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
 def scan(path: Path, rel: str) -> list[str]:
     """Every literal table and clinical-looking number of one module not in the allowlists."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -128,7 +140,10 @@ def scan(path: Path, rel: str) -> list[str]:
             elif rel.startswith(ARITHMETIC_SCOPE) and _number(node.value) not in (None, 0, 1):
                 found.append(f"{rel}:{node.lineno}: constant {target} = {_number(node.value)}")
     arithmetic = rel.startswith(ARITHMETIC_SCOPE)
+    examples = _example_setter_lines(tree)
     for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in examples:
+            continue
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
         elif isinstance(node, ast.BinOp) and arithmetic:
@@ -177,6 +192,7 @@ def test_every_allowlisted_entry_still_exists():
     ("def f(course):\n    return course / 2\n", "number 2"),
     ("HOURS_PER_DAY = 8\n", "constant HOURS_PER_DAY = 8"),
     ("import datetime as dt\ndef f(day):\n    return day >= dt.date(2004, 1, 1)\n", "date dt.date(2004, 1, 1)"),
+    ("@DECLARED.lever('x')\ndef f(ctx):\n    return ctx.visits > 10\n", "number 10"),
 ])
 def test_the_scan_catches_a_planted_offender(source, expected, tmp_path):
     planted = tmp_path / "planted.py"

@@ -4,6 +4,8 @@ erectile dysfunction."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 
 from functools import lru_cache
@@ -98,3 +100,30 @@ def _weeks_on_opioids(ctx: Context):
     weeks = [weeks_between(med.since, ctx.request_date) for med in opioids if med.since]
     weeks = [w for w in weeks if w is not None]
     return max(weeks) if weeks else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("headache.migraine")
+def _example_migraine(case, item, value, ctx):
+    case.setdefault("findings", {})["migraine"] = bool(value)
+
+
+@DECLARED.setter("sleep.approved_wakefulness_indication")
+def _example_wakefulness(case, item, value, ctx):
+    case.setdefault("findings", {})["wakefulness_indication"] = "narcolepsy" if value else "opioid_sedation"
+
+
+@DECLARED.setter("opioid.weeks_on_opioids")
+def _example_weeks_on_opioids(case, item, value, ctx):
+    """A current opioid started `value` weeks before the request (none for 0)."""
+    vocab = ctx["vocab"]
+    meds = case.setdefault("medications", [])
+    opioids = {d.name for d in vocab.drugs.values() if "opioid" in d.classes}
+    for med in meds:
+        term = vocab.lookup(med["drug"])
+        if term is not None and term.name in opioids:
+            med["status"] = "past"
+    if value and value > 0:
+        name = sorted(n for n in opioids if n != ctx["name"])[0]
+        since = ctx["date"] - dt.timedelta(days=round(float(value) * 7))
+        meds.append({"drug": name, "status": "current", "since": since.isoformat()})

@@ -32,7 +32,9 @@ BASE_TABLES = {"same-therapy": tuple[tuple[Text, ...], ...]}  # read by Context.
 SAME_THERAPY = "same-therapy"  # the table Context.prior reads: services counted as one therapy
 
 
-Setter = Callable[[dict, dict, Any, dict], None]  # (case, item, value, ctx): see FactSet.setter
+# (case, item, value, ctx): see FactSet.setter; ctx holds the item's drug or service `name`, its
+# `classes`, the `vocab`, the pack's `tables`, the request `date` and the `fact` being set.
+Setter = Callable[[dict, dict, Any, dict], None]
 
 
 @dataclass(frozen=True)

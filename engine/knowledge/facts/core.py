@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional, get_args
 
 from typing_extensions import TypedDict
@@ -206,19 +207,20 @@ def _neuropathic(ctx: Context):
          "Reported percent relief is consistent with the recorded pain scores (within the points of table "
          "relief-tolerance)", section="pain", tables=(RELIEF_TOLERANCE,))
 def _relief_matches(ctx: Context):
-    return relief_matches_scores(ctx.case.pain)
+    return relief_matches_scores(ctx.case.pain, ctx.table(RELIEF_TOLERANCE))
 
 
-def relief_matches_scores(p) -> Optional[bool]:
-    """Whether a reported percent relief fits the pain scores recorded with it (S2: "80% relief"
-    while scores stay 5-8/10 is not substantial relief); None when either is missing."""
+def relief_matches_scores(p, tolerance: float) -> Optional[bool]:
+    """Whether a reported percent relief fits the pain scores recorded with it, within `tolerance`
+    points (table relief-tolerance; S2: "80% relief" while scores stay 5-8/10 is not substantial
+    relief); None when either is missing."""
     if p.reported_relief_percent is None or p.with_medication is None:
         return None
     if p.without_medication:
         implied = 100 * (p.without_medication - p.with_medication) / p.without_medication
     else:
         implied = 100 * (10 - p.with_medication) / 10  # pain scores are out of 10 (a unit)
-    return abs(implied - p.reported_relief_percent) <= ctx.table(RELIEF_TOLERANCE)
+    return abs(implied - p.reported_relief_percent) <= tolerance
 
 
 @derived("function.work_status", "text", "Work status", values=("full_duty", "modified_duty", "not_working", "retired"),
@@ -305,3 +307,73 @@ def _pain_management(ctx: Context):
     if stated is not None:
         return stated
     return False if roles else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("case.chronic_phase")
+def _example_chronic(case, item, value, ctx):
+    case["injury_date"] = (ctx["date"] - dt.timedelta(weeks=30 if value else 4)).isoformat()
+
+
+@DECLARED.setter("monitoring.opioid_agreement", "monitoring.single_prescriber")
+def _example_monitoring(case, item, value, ctx):
+    case.setdefault("monitoring", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("monitoring.unaddressed_inconsistent_screens")
+def _example_screens(case, item, value, ctx):
+    case.setdefault("monitoring", {})["drug_screens"] = (
+        [{"consistent": True}] + [{"consistent": False, "addressed": False} for _ in range(int(value))])
+
+
+@DECLARED.setter("exam.objective_nerve_compromise", "exam.dermatomal_sensory_loss")
+def _example_exam(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]} if value else {"date": ctx["date"].isoformat()}
+
+
+@DECLARED.setter("spine.radiculopathy_corroborated")
+def _example_corroborated(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]}
+    case["studies"] = [{"kind": "mri", "region": "lumbar", "nerve_root_levels": ["L5" if value else "L3"]}]
+
+
+@DECLARED.setter("pain.moderate_to_severe")
+def _example_severity(case, item, value, ctx):
+    case.setdefault("pain", {})["score"] = 7 if value else 2
+
+
+@DECLARED.setter("pain.radiating", "pain.neuropathic")
+def _example_pain(case, item, value, ctx):
+    case.setdefault("pain", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("function.work_status", "function.adl_improved")
+def _example_function(case, item, value, ctx):
+    case.setdefault("function", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("primary.certified")
+def _example_primary(case, item, value, ctx):
+    """Accompany a consultation whose one criterion is met (certified) or not documented."""
+    primary = {"id": "primary", "request": "Pain management consultation"}
+    if value:
+        primary["documentation"] = {"additional_expertise_needed": True, "reason_stated": True}
+    case["items"].insert(0, primary)
+    item["accompanies"] = "primary"
+
+
+@DECLARED.setter("case.weeks_since_injury")
+def _example_weeks_since_injury(case, item, value, ctx):
+    case["injury_date"] = (ctx["date"] - dt.timedelta(days=round(value * 7))).isoformat()
+
+
+@DECLARED.setter("exam.trigger_points")
+def _example_trigger(case, item, value, ctx):
+    case.setdefault("exam", {})["trigger_points"] = value
+
+
+@DECLARED.setter("monitoring.screens_past_year")
+def _example_screens_year(case, item, value, ctx):
+    case.setdefault("monitoring", {})["drug_screens"] = [
+        {"consistent": True, "date": (ctx["date"] - dt.timedelta(days=60 * (i + 1))).isoformat()}
+        for i in range(min(int(value), 6))]

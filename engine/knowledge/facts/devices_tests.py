@@ -71,3 +71,9 @@ def _facility_days(ctx: Context):
     if ctx.resolved.name not in ctx.table(FACILITY_STAYS):
         return None
     return requested_days(ctx)
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.facility_days")
+def _example_facility_days(case, item, value, ctx):
+    item["days_supply"] = max(1.0, float(value))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Optional
 
+from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import Context, FactSet, Linear, weeks_between
 from engine.intake.requests import strength_mg_of, parse_sig
 
@@ -232,3 +235,62 @@ def _total_mme_lever(ctx: Context) -> Optional[Linear]:
     if total is None:
         return None
     return Linear("units_per_day", per_unit, total - per_unit * u, u, "total MME a day of all opioids")
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("drug.current_use")
+def _example_current(case, item, value, ctx):
+    if value:
+        examples.medication_entry(case, ctx)
+    else:
+        case["medications"] = [m for m in case.get("medications", []) if m["drug"] != ctx["name"]]
+
+
+@DECLARED.setter("drug.course_weeks", "drug.weeks_on_drug")
+def _example_course(case, item, value, ctx):
+    item["days_supply"] = 7.0
+    weeks_before = max(0.0, value - 1.0)
+    examples.medication_entry(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
+
+
+@DECLARED.setter("drug.use_pattern")
+def _example_pattern(case, item, value, ctx):
+    examples.medication_entry(case, ctx)["pattern"] = value
+
+
+@DECLARED.setter("drug.pain_reduced", "drug.function_improved", "drug.aberrant_behavior", "drug.side_effects_reviewed")
+def _example_response(case, item, value, ctx):
+    examples.medication_entry(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("drug.other_same_class")
+def _example_same_class(case, item, value, ctx):
+    others = [d for d in ctx["vocab"].drugs.values()
+              if d.name != ctx["name"] and set(d.classes) & set(ctx["classes"]) - {"opioid"}]
+    for drug in others[: int(value)]:
+        case.setdefault("medications", []).append({"drug": drug.name, "status": "current"})
+
+
+@DECLARED.setter("opioid.total_mme", "opioid.request_mme")
+def _example_mme(case, item, value, ctx):
+    drug = ctx["vocab"].drugs.get(ctx["name"])
+    if drug is None or not drug.mme_per_mg:
+        return
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{round(value / (2 * drug.mme_per_mg), 1)}mg"
+
+
+@DECLARED.setter("request.days_supply")
+def _example_days(case, item, value, ctx):
+    item["days_supply"] = value
+
+
+@DECLARED.setter("drug.pain_reduction_percent")
+def _example_pain_percent(case, item, value, ctx):
+    examples.medication_entry(case, ctx).setdefault("response", {})["pain_reduction_percent"] = min(100.0, float(value))
+
+
+@DECLARED.setter("drug.current_opioid", "case.opioid_therapy")
+def _example_opioid(case, item, value, ctx):
+    if value:
+        examples.add_current(case, examples.other_drugs(ctx, "opioid", 1))

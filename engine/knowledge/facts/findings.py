@@ -54,3 +54,12 @@ finding("equipment_or_membership", "bool",
          section="medication")
 def _current_meds(ctx: Context):
     return float(len(ctx.current_drugs())) if ctx.documented("medications") else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("case.current_medications")
+def _example_count(case, item, value, ctx):
+    meds = case.setdefault("medications", [])
+    for name in ("ibuprofen", "naproxen", "gabapentin", "duloxetine")[: max(0, int(value) - len(meds))]:
+        if name in ctx["vocab"].drugs:
+            meds.append({"drug": name, "status": "current"})

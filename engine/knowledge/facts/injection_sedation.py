@@ -53,3 +53,21 @@ def _injection_sessions(ctx: Context):
     if ctx.resolved.visits is None or _LEVEL_COUNT.search(text):
         return None
     return float(ctx.resolved.visits)
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("primary.spinal_injection")
+def _example_spinal_injection(case, item, value, ctx):
+    """Make the item accompany a lumbar ESI (true) or a consultation (false)."""
+    primary = next((i for i in case["items"] if i.get("id") == "primary"), None)
+    if primary is None:
+        primary = {"id": "primary", "request": "Pain management consultation"}
+        case["items"].insert(0, primary)
+    if value:
+        primary["request"] = "Lumbar epidural steroid injection L4-5"
+    item["accompanies"] = "primary"
+
+
+@DECLARED.setter("request.injection_sessions")
+def _example_injection_sessions(case, item, value, ctx):
+    item["visits"] = max(1, int(value))

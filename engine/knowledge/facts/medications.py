@@ -12,6 +12,7 @@ from typing import Optional
 
 from typing_extensions import TypedDict
 
+from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import Context, FactSet, Number, Text, closed
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -222,3 +223,38 @@ def _opioid_therapy(ctx: Context):
     if current or any("opioid" in c for c in _requested_classes(ctx)):
         return True
     return False if ctx.documented("medications") else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.daily_mg")
+def _example_daily_mg(case, item, value, ctx):
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{max(1.0, value / 2)}mg"
+
+
+@DECLARED.setter("drug.nsaid_therapy")
+def _example_nsaid(case, item, value, ctx):
+    if value:
+        examples.add_current(case, examples.other_drugs(ctx, "nsaid", 1))
+
+
+@DECLARED.setter("drug.other_nsaids")
+def _example_other_nsaids(case, item, value, ctx):
+    examples.add_current(case, examples.other_drugs(ctx, "nsaid", int(value)))
+
+
+@DECLARED.setter("gi.risk_factors")
+def _example_gi(case, item, value, ctx):
+    """0: a documented low-risk patient; 1: an ulcer history; 2 or more: also over 65."""
+    case.setdefault("patient", {})["age"] = 70 if value >= 2 else 40
+    case.setdefault("findings", {})["gi_ulcer_or_bleed_history"] = value >= 1
+
+
+@DECLARED.setter("history.neuropathic_first_line_tried")
+def _example_neuropathic_tried(case, item, value, ctx):
+    case.setdefault("findings", {})["neuropathic_first_line_tried"] = value
+
+
+@DECLARED.setter("request.as_needed")
+def _example_prn(case, item, value, ctx):
+    item["sig"] = "1 every 6 hours as needed for pain" if value else "1 tablet twice daily"

@@ -43,3 +43,11 @@ def _with_cbt(ctx: Context):
         if term is not None and term.name == "cognitive_behavioral_therapy":
             return True
     return None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.with_cbt")
+def _example_with_cbt(case, item, value, ctx):
+    """True: CBT requested alongside; false cannot be stated (the fact is then undocumented)."""
+    if value and "cognitive_behavioral_therapy" in ctx["vocab"].services:
+        case["items"].append({"id": f"cbt-{item['id']}", "request": "CBT x4"})

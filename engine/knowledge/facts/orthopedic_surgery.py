@@ -134,3 +134,27 @@ _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
          "tunnel, show ulnar neuropathy", section="studies", tables=(STUDY_KINDS,))
 def _ulnar_edx(ctx: Context):
     return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)  # the cubital tunnel is at the elbow: anatomy
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("postop.operation")
+def _example_operation(case, item, value, ctx):
+    """The operation the equipment follows, as the record states it (no surgery item in the request)."""
+    case.setdefault("findings", {})["operation"] = value
+
+
+@DECLARED.setter("postop.surgery_approved")
+def _example_surgery_approved(case, item, value, ctx):
+    """The surgery done or scheduled (true) or documented as not planned (false)."""
+    case.setdefault("findings", {})["postoperative_period"] = bool(value)
+
+
+@DECLARED.setter("fusion.nonunion_risk")
+def _example_nonunion_risk(case, item, value, ctx):
+    case.setdefault("findings", {})["fusion_nonunion_risk"] = "current_smoker" if value else "none"
+
+
+@DECLARED.setter("surgery.ulnar_neuropathy_on_edx")
+def _example_ulnar_edx(case, item, value, ctx):
+    case.setdefault("studies", []).append({"kind": "ncs", "region": "elbow", "findings": "ulnar nerve study",
+                                            "significant_pathology": bool(value)})

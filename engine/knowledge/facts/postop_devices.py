@@ -10,6 +10,8 @@ with no operation on record, a patient whose documented hand problem is carpal t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from typing import Optional
 
@@ -63,3 +65,14 @@ def _after_ctr(ctx: Context):
 finding("acute_knee_injury", "bool",
         "An acute knee injury that a short immobilisation rests is documented: an acute sprain or ligament "
         "injury, patellar dislocation, fracture about the knee, or an acute tendon injury")
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("splint.after_carpal_tunnel_release")
+def _example_after_ctr(case, item, value, ctx):
+    """True: a carpal tunnel release three weeks ago and the splint requested as post-operative."""
+    if not value:
+        return
+    day = (ctx["date"] - dt.timedelta(days=21)).isoformat()
+    case.setdefault("procedures", []).append({"service": "carpal tunnel release", "region": "wrist", "date": day})
+    case.setdefault("findings", {})["postoperative_period"] = True

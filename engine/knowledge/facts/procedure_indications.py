@@ -73,3 +73,12 @@ def _idds_stage(ctx: Context):
     if _TRIAL.search(text):
         return "trial"
     return "implant"
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.idds_stage")
+def _example_idds_stage(case, item, value, ctx):
+    item["name"] = ctx["name"]
+    requests = {"trial": "Intrathecal morphine trial", "implant": "Intrathecal pump implantation",
+                "maintenance": "Intrathecal pump refill and reprogramming"}
+    item["request"] = requests.get(value, requests["implant"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 from typing_extensions import TypedDict
 
+from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Linear, Text, closed, weeks_between
 from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, radicular_signs
 
@@ -273,3 +275,62 @@ def _weeks_lever(ctx: Context) -> Optional[Linear]:
 def _levels_lever(ctx: Context) -> Optional[Linear]:
     count = ctx.resolved.levels_count
     return Linear("levels", 1, 0, float(count), "levels per session") if count is not None else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.levels")
+def _example_levels(case, item, value, ctx):
+    item["levels"] = examples.LEVELS[: max(1, min(int(value), 3))]
+
+
+@DECLARED.setter("request.approach", "request.region")
+def _example_item_field(case, item, value, ctx):
+    item[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("request.visits")
+def _example_visits(case, item, value, ctx):
+    item["visits"] = int(value)
+
+
+@DECLARED.setter("request.unjustified_components")
+def _example_components(case, item, value, ctx):
+    item["components"] = [f"test {i}" for i in range(int(value) + 1)]
+    item["justified_components"] = ["test 0"]
+
+
+@DECLARED.setter("history.prior_count", "history.prior_count_past_year")
+def _example_prior(case, item, value, ctx):
+    days = 200 if ctx["fact"].endswith("past_year") else 500
+    case["procedures"] = [p for p in case.get("procedures", []) if p["service"] != ctx["name"]]
+    for i in range(int(value)):
+        case["procedures"].append({"service": ctx["name"],
+                                   "date": (ctx["date"] - dt.timedelta(days=days + 30 * i)).isoformat()})
+
+
+@DECLARED.setter("history.last_relief_percent", "history.last_relief_weeks", "history.last_medication_reduced",
+        "history.last_function_improved")
+def _example_last(case, item, value, ctx):
+    field = ctx["fact"].split(".", 1)[1].replace("last_", "")
+    examples.procedures_of(case, ctx)[-1][field] = min(100, int(value)) if field == "relief_percent" else value
+
+
+@DECLARED.setter("imaging.prior_study")
+def _example_study(case, item, value, ctx):
+    if value:
+        case.setdefault("studies", []).append({"kind": ctx["name"] if ctx["name"] in ("mri", "ct", "xray") else "mri",
+                                               "region": item.get("region", "lumbar")})
+
+
+@DECLARED.setter("spine.electrodiagnostic_nerve_dysfunction")
+def _example_edx_dysfunction(case, item, value, ctx):
+    """A lumbar EMG naming an L5 root lesion (true) or reported normal (false)."""
+    study = {"kind": "emg", "region": "lumbar"}
+    study.update({"nerve_root_levels": ["L5"]} if value else {"significant_pathology": False})
+    case.setdefault("studies", []).append(study)
+    item.setdefault("region", "lumbar")
+
+
+@DECLARED.setter("history.total_visits", "therapy.injury_visits")
+def _example_total_visits(case, item, value, ctx):
+    item["visits"] = max(1, int(value))

@@ -13,6 +13,7 @@ from typing import Optional
 
 from typing_extensions import TypedDict
 
+from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Number, Text, closed
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
 
@@ -303,3 +304,84 @@ def _obvious(ctx: Context):
         return False if (exam.date or exam.documented_in or exam.straight_leg_raise or exam.signs) else None
     study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
     return bool(study_levels) and (None in levels or bool(levels & study_levels))
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.frequency_per_week")
+def _example_frequency(case, item, value, ctx):
+    item["frequency_per_week"] = max(1.0, value)
+
+
+@DECLARED.setter("case.injury_on_or_after_2004")
+def _example_injury_2004(case, item, value, ctx):
+    case["injury_date"] = "2008-03-01" if value else "2001-03-01"
+
+
+@DECLARED.setter("request.injections")
+def _example_injections(case, item, value, ctx):
+    item["quantity"] = max(1.0, float(value))
+
+
+@DECLARED.setter("request.device_days")
+def _example_device_days(case, item, value, ctx):
+    item["days_supply"] = max(1.0, float(value))
+
+
+@DECLARED.setter("request.device_mode")
+def _example_device_mode(case, item, value, ctx):
+    words = {"rental": "rental", "trial": "trial", "purchase": "purchase", "supplies": "supplies",
+             "permanent": "permanent implant"}
+    item["request"] = f"{item['request']} {words.get(value, value)}"
+
+
+@DECLARED.setter("request.hours_per_week")
+def _example_hours(case, item, value, ctx):
+    item["request"] = f"{item['request']} {max(1, int(value))} hours per week"
+
+
+@DECLARED.setter("request.includes_ncs")
+def _example_ncs(case, item, value, ctx):
+    item["name"] = ctx["name"]
+    item["request"] = "EMG/NCS of the lower extremities" if value else "EMG of the lower extremities"
+
+
+@DECLARED.setter("request.esi_same_session")
+def _example_esi_together(case, item, value, ctx):
+    if value and "epidural_steroid_injection" in ctx["vocab"].services:
+        case["items"].append({"id": f"esi-{item['id']}", "request": "Lumbar ESI L4-5"})
+
+
+@DECLARED.setter("history.tens_trial_failed")
+def _example_tens_failed(case, item, value, ctx):
+    examples.prior_of(case, ctx, "tens")["function_improved"] = not value
+
+
+@DECLARED.setter("history.steroid_injection_done")
+def _example_steroid_done(case, item, value, ctx):
+    if value:
+        examples.prior_of(case, ctx, "corticosteroid_joint_injection")
+
+
+@DECLARED.setter("history.mbb_relief_percent")
+def _example_mbb(case, item, value, ctx):
+    examples.prior_of(case, ctx, "medial_branch_block")["relief_percent"] = min(100, int(value))
+
+
+@DECLARED.setter("history.weeks_since_last")
+def _example_since_last(case, item, value, ctx):
+    examples.prior_of(case, ctx, ctx["name"])["date"] = (ctx["date"] - dt.timedelta(days=round(value * 7) + 1)).isoformat()
+
+
+@DECLARED.setter("therapy.allowed_visits")
+def _example_allowed(case, item, value, ctx):
+    """The first diagnosis group of table visit-allowances allowing `value` visits (else myalgia)."""
+    allowances = ctx["tables"][VISIT_ALLOWANCES]
+    group = next((g for g, visits in allowances.items() if visits == float(value)), "myalgia")
+    case.setdefault("findings", {})["therapy_diagnosis"] = group
+
+
+@DECLARED.setter("therapy.visits_beyond_allowance")
+def _example_beyond(case, item, value, ctx):
+    """A myalgia case with no prior visits requesting the allowance (table visit-allowances) plus `value`."""
+    case.setdefault("findings", {})["therapy_diagnosis"] = "myalgia"
+    item["visits"] = max(1, int(ctx["tables"][VISIT_ALLOWANCES]["myalgia"]) + int(value))
