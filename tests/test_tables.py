@@ -159,6 +159,9 @@ def test_ur_explain_says_which_table_a_fact_read(tmp_path):
     out = CliRunner().invoke(app, ["explain", str(case)]).stdout
     assert "therapy.visits_beyond_allowance = 2" in out
     assert "from table visit-allowances (MTUS Chronic Pain Medical Treatment Guidelines" in " ".join(out.split())
+    for fmt in ("markdown", "html"):
+        out = CliRunner().invoke(app, ["explain", str(case), "--format", fmt]).stdout
+        assert "from table visit-allowances (MTUS Chronic Pain Medical Treatment Guidelines" in out
 
 
 def test_the_record_lists_every_table_with_its_hash(pack):

@@ -60,7 +60,9 @@ def _render(record, fmt: str, only_unmet: bool, pack) -> str:
                                   tables=fact_tables(pack)) + "\n"
     from engine.report.decision_report import render_html, render_markdown
 
-    return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet)
+    from engine.report.explain import fact_tables
+
+    return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet, tables=fact_tables(pack))
 
 
 def _append(record, log: Path, append_log) -> None:
