@@ -171,3 +171,12 @@ def test_the_record_lists_every_table_with_its_hash(pack):
     tables = {path: sha for path, sha in record.pack.files.items() if path.startswith("tables/")}
     assert set(tables) == {f"tables/{t}.yaml" for t in pack.tables}
     assert tables["tables/visit-allowances.yaml"] == pack.tables["visit-allowances"].sha256
+
+
+def test_validate_warns_about_a_table_no_fact_reads(rules_copy):
+    shutil.copy(rules_copy / "tables" / "los-targets.yaml", rules_copy / "tables" / "los-target.yaml")
+    _edit(rules_copy / "tables" / "los-target.yaml", "id: los-targets", "id: los-target")
+    result = CliRunner().invoke(app, ["validate", "--rules", str(rules_copy), "cases/determinations"])
+    assert result.exit_code == 1
+    assert "los-target.yaml:1: id: warning unused-table: no fact reads table 'los-target'" in result.stdout
+    assert "did you mean" in result.stdout
