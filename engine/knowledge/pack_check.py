@@ -190,13 +190,18 @@ def diagnosis_issues(vocab: Vocabulary) -> Iterator[Issue]:
                 yield Issue(**at, code="type-mismatch", message=f"finding '{entry.finding}': {problem}")
 
 
-def table_issues(root: Path, tables: dict[str, LoadedTable], values: dict[str, Any]) -> Iterator[Issue]:
+def table_issues(root: Path, tables: dict[str, LoadedTable], values: dict[str, Any],
+                 unreadable_files: set[str] = frozenset()) -> Iterator[Issue]:
     """Every table a fact (or the reading of requests) declares is present and its value has the
-    declared type (the typed values go into `values`); a table nothing reads is reported too."""
+    declared type (the typed values go into `values`); a table nothing reads is reported too.
+    A table whose file exists but cannot be read (`unreadable_files`: file stems) is reported once,
+    as unreadable, not again as missing."""
     from engine.knowledge.facts import FACTS, TABLE_TYPES
 
     for table_id, value_type in sorted(TABLE_TYPES.items()):
         loaded = tables.get(table_id)
+        if loaded is None and table_id in unreadable_files:
+            continue
         if loaded is None:
             readers = [name for name, fact in FACTS.items() if table_id in fact.tables] or ["the engine"]
             yield Issue(file=str(root / "tables" / f"{table_id}.yaml"), line=0, field="-", code="missing-table",
@@ -255,11 +260,14 @@ def read_pack(root: str | Path) -> PackReading:
             reading.rules.append(loaded)
             reading.issues += rule_issues(loaded.rule, loaded.doc)
     reading.issues += pack_issues(reading.rules, reading.vocab)
+    unreadable_tables = set()
     for path in table_files(root):
         loaded_table = _attempt(reading, lambda: load_table(path))
         if loaded_table is not None:
             reading.tables[loaded_table.table.id] = loaded_table
-    reading.issues += table_issues(root, reading.tables, reading.table_values)
+        else:
+            unreadable_tables.add(path.stem)
+    reading.issues += table_issues(root, reading.tables, reading.table_values, unreadable_tables)
     reading.issues.sort(key=lambda i: (i.file, i.line, i.code))
     return reading
 
