@@ -45,6 +45,15 @@ TABLES = {
     ("engine/knowledge/rules.py", "TIER_ORDER"): "precedence of guideline tiers (MTUS first): the rule format",
     ("engine/knowledge/rules.py", "VERIFIED_LEVELS"): "verification tags that count as verified",
     ("engine/quality/coverage.py", "STATUSES"): "criterion statuses",
+    ("engine/intake/cases.py", "HISTORIES"): "the case format's history lists",
+    ("engine/intake/letter_draft.py", "_ORDER"): "field order of a drafted case file",
+    ("engine/intake/letter_draft.py", "_FILLER"): "filler words when reading a letter",
+    ("engine/intake/request_wording.py", "_NUMBER_WORDS"): "number words when reading a request",
+    ("engine/intake/requests.py", "_SIDE_WORDS"): "words for a side of the body (reading)",
+    ("engine/knowledge/facts/core.py", "ROOT_SIGNS"):
+        "the case format's exam-sign kinds that localise a nerve root (sensory, motor, reflex): anatomy",
+    ("engine/quality/import_check.py", "_SECTIONS"): "case-format sections an import is compared on",
+    ("engine/quality/import_check.py", "_NOT_FACTS"): "case-format fields that are not facts",
     ("engine/knowledge/facts/examples.py", "LEVELS"): "spinal levels example cases name (never read when deciding)",
     ("engine/knowledge/facts/core.py", "DAYS_IN_YEAR"): "unit: the facts named 'past year' count 365 days",
     ("engine/quality/impact.py", "RULE_FIELDS"): "rule-file fields ur diff compares",
@@ -81,6 +90,11 @@ NUMBERS = {
     ("engine/knowledge/facts/services.py", 7): "unit: days in a week",
     ("engine/knowledge/facts/core.py", 10): "unit: pain scores are out of 10",
     ("engine/knowledge/facts/core.py", 100): "unit: percent",
+    ("engine/knowledge/facts/benefit.py", 100): "unit: percent",
+    ("engine/intake/letters.py", 3): "parts of a written date",
+    ("engine/intake/letters.py", 100): "a two-digit year in a written date",
+    ("engine/quality/import_check.py", 2): "depth of a field path",
+    ("engine/quality/import_check.py", 3): "depth of a field path",
 }
 
 
