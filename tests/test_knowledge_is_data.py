@@ -45,6 +45,9 @@ TABLES = {
     ("engine/knowledge/rules.py", "TIER_ORDER"): "precedence of guideline tiers (MTUS first): the rule format",
     ("engine/knowledge/rules.py", "VERIFIED_LEVELS"): "verification tags that count as verified",
     ("engine/quality/coverage.py", "STATUSES"): "criterion statuses",
+    ("engine/cli/serve_cmd.py", "LOOPBACK_NAMES"): "host names of the loopback interface",
+    ("engine/server/app.py", "SECURITY_HEADERS"): "HTTP security headers",
+    ("engine/server/page.py", "HEADERS"): "HTTP headers of the page",
     ("engine/intake/cases.py", "HISTORIES"): "the case format's history lists",
     ("engine/intake/letter_draft.py", "_ORDER"): "field order of a drafted case file",
     ("engine/intake/letter_draft.py", "_FILLER"): "filler words when reading a letter",
@@ -94,6 +97,8 @@ NUMBERS = {
     ("engine/intake/letters.py", 3): "parts of a written date",
     ("engine/intake/letters.py", 100): "a two-digit year in a written date",
     ("engine/quality/import_check.py", 2): "depth of a field path",
+    ("engine/server/form.py", 3): "digits of a typed number (input parsing)",
+    ("engine/server/page.py", 256): "character codes escaped for display",
     ("engine/quality/import_check.py", 3): "depth of a field path",
 }
 
