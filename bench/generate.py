@@ -2,7 +2,8 @@
 its conditions read chosen so that each criterion is met, fails, or is left undocumented.
 
 The cases are plain JSON dicts (what `ur batch` reads). Facts are set through the case fields
-they are derived from (`SETTERS`), so derivation runs for real; a fact with no setter is left
+they are derived from (each fact's setter, declared with it in engine/knowledge/facts/), so
+derivation runs for real; a fact with no setter is left
 undocumented and shows up as such in `coverage`.
 """
 
@@ -16,12 +17,7 @@ from engine.knowledge.facts import FACTS
 from engine.knowledge.pack import RulePack
 from engine.knowledge.rules import Leaf, Rule
 
-from bench import (  # noqa: F401  (registration: importing a module registers its setters)
-    setters_newer, setters_adjuncts, setters_drug_indications, setters_procedure_indications, setters_orthopedic_surgery,
-    setters_modalities, setters_shoulder_operations, setters_devices_tests, setters_injection_sedation,
-    setters_postop_devices, setters_surgical_history,
-)
-from bench.setters import SETTERS
+SETTERS = {name: fact.setter for name, fact in FACTS.items() if fact.setter is not None}
 
 _UNSET = object()  # a `documented: false` leaf that should hold: leave the fact out
 
@@ -150,7 +146,7 @@ def _fill(case: dict, rule: Rule, pack: RulePack, rng: random.Random, index: int
     kind, name, classes = _target(rule, pack, rng)
     item = _item(kind, name, rng, index)
     case["items"].append(item)
-    ctx = {"name": name, "classes": classes, "vocab": pack.vocab,
+    ctx = {"name": name, "classes": classes, "vocab": pack.vocab, "tables": pack.table_values,
            "date": dt.date.fromisoformat(case["request_date"])}
     for fact, value in _plan(rule, mode, rng).items():
         if value is _UNSET:

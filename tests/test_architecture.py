@@ -55,7 +55,7 @@ def graph() -> dict[str, set[str]]:
     for mod, path in MODULES.items():
         for target, _, _ in imports(path):
             found = engine_module(target)
-            if found and found != mod and not mod.startswith(found + "."):
+            if found and found != mod:  # a submodule importing its own package is an edge too (a cycle)
                 edges[mod].add(found)
     return edges
 
@@ -135,3 +135,39 @@ def test_the_direction_check_can_fail(tmp_path, bad, expected, monkeypatch):
     finally:
         MODULES.pop(module_name(fake), None)
         fake.unlink()
+
+
+def test_the_cycle_check_catches_a_submodule_importing_its_package():
+    """A package that imports its submodule, whose submodule imports the package back, is a cycle."""
+    package = ENGINE / "knowledge" / "_cycle_probe"
+    package.mkdir()
+    try:
+        (package / "__init__.py").write_text("from engine.knowledge._cycle_probe import child\n")
+        (package / "child.py").write_text("from engine.knowledge._cycle_probe import something\n")
+        for path in (package / "__init__.py", package / "child.py"):
+            MODULES[module_name(path)] = path
+        with pytest.raises(AssertionError, match="_cycle_probe"):
+            test_no_import_cycles()
+    finally:
+        MODULES.pop("engine.knowledge._cycle_probe", None)
+        MODULES.pop("engine.knowledge._cycle_probe.child", None)
+        for path in package.glob("*.py"):
+            path.unlink()
+        package.rmdir()
+
+
+def test_fact_modules_register_nothing_on_import():
+    """Each fact module declares its facts as data (DECLARED); the catalog lists every module and is
+    exactly the union of their sets."""
+    import importlib
+
+    from engine.knowledge import facts
+
+    folder = ENGINE / "knowledge" / "facts"
+    names = {p.stem for p in folder.glob("*.py")} - {"__init__", "base", "examples"}
+    assert {m.__name__.rsplit(".", 1)[1] for m in facts.MODULES} == names
+    declared = {}
+    for name in sorted(names):
+        module = importlib.import_module(f"engine.knowledge.facts.{name}")
+        declared.update(module.DECLARED.facts)
+    assert set(declared) == set(facts.FACTS)

@@ -23,7 +23,7 @@ def fact(pack):
     def run(name: str, item: dict, **fields):
         case = case_from_data({"request_date": "2015-06-01", "injury_date": "2014-01-06", "items": [item], **fields})
         resolved = resolve_items(case, pack)
-        return FACTS[name].compute(Context(case, case.items[0], resolved[0], pack.vocab))
+        return FACTS[name].compute(Context(case, case.items[0], resolved[0], pack.vocab, pack.table_values))
 
     return run
 

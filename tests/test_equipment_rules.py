@@ -19,7 +19,7 @@ def applied(item) -> list[str]:
 
 
 def resolved(pack, text: str):
-    return resolve_item(Item(request=text), "i", pack.vocab, WHERE)
+    return resolve_item(Item(request=text), "i", pack.vocab, WHERE, pack.table_values)
 
 
 @pytest.mark.parametrize("text, name", [

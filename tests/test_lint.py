@@ -28,12 +28,28 @@ SEEDED = [
     ("odg/precedence.yaml", "precedence", "fixture.no-page"),
     ("mtus/no-page.yaml", "citation-page", "no page"),
     ("mtus/unknown-name.yaml", "unknown-name", "did you mean 'diazepam'"),
+    ("tables/programme-day.yaml", "type-mismatch", "table value does not fit"),
+    ("tables/programme-days.yaml", "unused-table", "did you mean 'programme-day'"),
 ]
 
 
 @pytest.fixture(scope="module")
-def findings():
-    return lint_pack(BAD)
+def bad_pack(tmp_path_factory):
+    """The seeded pack with the real tables (which the fact catalog needs), two of them broken."""
+    import shutil
+
+    pack = tmp_path_factory.mktemp("lint") / "bad_rules"
+    shutil.copytree(BAD, pack)
+    shutil.copytree(ROOT / "rules" / "tables", pack / "tables")
+    day = (pack / "tables" / "programme-day.yaml").read_text()
+    (pack / "tables" / "programme-days.yaml").write_text(day.replace("id: programme-day", "id: programme-days"))
+    (pack / "tables" / "programme-day.yaml").write_text(day.replace("hours_per_day: 8", "hours_per_day: eight"))
+    return pack
+
+
+@pytest.fixture(scope="module")
+def findings(bad_pack):
+    return lint_pack(bad_pack)
 
 
 @pytest.mark.parametrize("file,code,word", SEEDED, ids=[f"{c}:{w}" for _, c, w in SEEDED])
@@ -51,12 +67,13 @@ def test_no_finding_in_a_file_without_a_seeded_defect(findings):
 
 def test_severities_are_fixed_per_code(findings):
     expected = {"duplicate-id": "error", "unknown-fact": "error", "type-mismatch": "error", "never-met": "error",
-                "unknown-name": "error", "never-fails": "warning", "precedence": "warning", "citation-page": "warning"}
+                "unknown-name": "error", "never-fails": "warning", "precedence": "warning", "citation-page": "warning",
+                "unused-table": "warning"}
     assert {i.code: i.severity for i in findings} == expected
 
 
-def test_cli_validate_reports_every_class_and_exits_1():
-    proc = subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "validate", "--rules", str(BAD)],
+def test_cli_validate_reports_every_class_and_exits_1(bad_pack):
+    proc = subprocess.run([sys.executable, "-c", "from engine.cli import main; main()", "validate", "--rules", str(bad_pack)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 1, proc.stderr
     for _, code, _ in SEEDED:

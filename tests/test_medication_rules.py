@@ -18,7 +18,7 @@ def fact(pack):
         data = {"request_date": "2015-06-01", "items": [item, *fields.pop("others", [])], **fields}
         case = case_from_data(data)
         resolved = resolve_items(case, pack)
-        return FACTS[name].compute(Context(case, case.items[0], resolved[0], pack.vocab))
+        return FACTS[name].compute(Context(case, case.items[0], resolved[0], pack.vocab, pack.table_values))
 
     return run
 

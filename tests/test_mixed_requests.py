@@ -11,7 +11,7 @@ from engine.intake.requests import parse_sig, resolve_item
 
 
 def resolve(pack, request: str, **fields):
-    return resolve_item(Item(request=request, **fields), "x", pack.vocab, Location("t.yaml", 1, "items[0]"))
+    return resolve_item(Item(request=request, **fields), "x", pack.vocab, Location("t.yaml", 1, "items[0]"), pack.table_values)
 
 
 @pytest.mark.parametrize("request_text,units,prn", [

@@ -12,7 +12,7 @@ from engine.errors import EngineError, Location
 def resolve(pack, request: str, **fields):
     from engine.intake.requests import resolve_item
 
-    return resolve_item(Item(request=request, **fields), "x", pack.vocab, Location("t.yaml", 1, "items[0]"))
+    return resolve_item(Item(request=request, **fields), "x", pack.vocab, Location("t.yaml", 1, "items[0]"), pack.table_values)
 
 
 @pytest.mark.parametrize("text, per_week, weeks, visits", [

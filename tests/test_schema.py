@@ -67,6 +67,9 @@ def test_every_file_in_the_repository_fits_its_schema():
     ("rule.schema.json", {"id": "x", "tier": "mtus"}),
     ("vocabulary.schema.json", {"drugs": [{"name": "x", "route": "nasal"}]}),
     ("pack.schema.json", {"name": "p"}),
+    ("table.schema.json", {"id": "visit-allowances", "title": "t", "value": {"myalgia": 10}}),
+    ("table.schema.json", {"id": "x", "title": "t", "description": "a long description", "verified": "maybe",
+                           "citation": {"guideline": "g", "edition": "e", "section": "s"}, "value": 1}),
 ])
 def test_schemas_reject_what_validation_rejects(name, data):
     assert list(_validator(name).iter_errors(data))
@@ -96,7 +99,7 @@ def test_ur_schema_writes_links_and_checks(tmp_path):
     assert before.exit_code == 1 and "out of date; run `ur schema`" in before.stdout
     made = runner.invoke(app, ["schema", "--rules", str(rules), "--cases", str(cases)])
     assert made.exit_code == 0, made.output
-    assert f"4 schema files written to {tmp_path / 'schema'}" in made.stdout
+    assert f"{len(schema.SCHEMAS)} schema files written to {tmp_path / 'schema'}" in made.stdout
     assert sorted(p.name for p in (tmp_path / "schema").iterdir()) == sorted(schema.SCHEMAS)
     after = runner.invoke(app, ["schema", "--check", "--rules", str(rules), "--cases", str(cases)])
     assert after.exit_code == 0 and "schemas up to date" in after.stdout

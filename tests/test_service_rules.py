@@ -15,8 +15,8 @@ from engine.intake.requests import resolve_item
 def facts(pack, data: dict, names: list[str], item: int = 0) -> dict:
     case = case_from_data({"request_date": "2015-06-01", **data})
     target = case.items[item]
-    resolved = resolve_item(target, "i", pack.vocab, Location("t", 1, ""))
-    return compute(Context(case, target, resolved, pack.vocab), names)
+    resolved = resolve_item(target, "i", pack.vocab, Location("t", 1, ""), pack.table_values)
+    return compute(Context(case, target, resolved, pack.vocab, pack.table_values), names)
 
 
 @pytest.mark.parametrize("text, visits, per_week, weeks", [
@@ -27,12 +27,12 @@ def facts(pack, data: dict, names: list[str], item: int = 0) -> dict:
     ("acupuncture x6", 6, None, None),
 ])
 def test_request_visits_and_frequency(pack, text, visits, per_week, weeks):
-    r = resolve_item(Item(request=text), "i", pack.vocab, Location("t", 1, ""))
+    r = resolve_item(Item(request=text), "i", pack.vocab, Location("t", 1, ""), pack.table_values)
     assert (r.visits, r.frequency_per_week, r.weeks) == (visits, per_week, weeks)
 
 
 def test_medial_branch_block_levels_counted(pack):
-    r = resolve_item(Item(request="MBB L4-5 L5-S1"), "i", pack.vocab, Location("t", 1, ""))
+    r = resolve_item(Item(request="MBB L4-5 L5-S1"), "i", pack.vocab, Location("t", 1, ""), pack.table_values)
     assert (r.name, r.levels_count, r.region) == ("medial_branch_block", 2, "lumbar")
 
 

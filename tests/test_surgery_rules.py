@@ -17,13 +17,13 @@ HERE = Location("t", 1, "")
 
 
 def resolved(pack, text: str):
-    return resolve_item(Item(request=text), "i", pack.vocab, HERE)
+    return resolve_item(Item(request=text), "i", pack.vocab, HERE, pack.table_values)
 
 
 def facts(pack, data: dict, names: list[str], item: int = 0) -> dict:
     case = case_from_data({"request_date": "2015-06-01", **data})
     target = case.items[item]
-    return compute(Context(case, target, resolve_item(target, target.id or "i", pack.vocab, HERE), pack.vocab), names)
+    return compute(Context(case, target, resolve_item(target, target.id or "i", pack.vocab, HERE, pack.table_values), pack.vocab, pack.table_values), names)
 
 
 @pytest.mark.parametrize("text, service, region, levels", [
@@ -72,7 +72,7 @@ def test_post_op_therapy_visits_and_plain_pt_stays_physical_therapy(pack):
 
 
 def test_written_region_wins_over_the_service_region(pack):
-    r = resolve_item(Item(request="Carpal tunnel release", region="hand"), "i", pack.vocab, HERE)
+    r = resolve_item(Item(request="Carpal tunnel release", region="hand"), "i", pack.vocab, HERE, pack.table_values)
     assert r.region == "hand"
 
 

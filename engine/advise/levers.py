@@ -16,7 +16,7 @@ from engine.knowledge import conditions
 from engine.intake.cases import Case, item_ids
 from engine.decide.decision import ItemDecision, Record
 from engine.decide.evaluate import evaluate, resolve_items
-from engine.knowledge.facts import Context, compute
+from engine.knowledge.facts import FACTS, Context, compute
 from engine.knowledge.pack import RulePack
 from engine.advise.unmet import blocking, criterion_condition, known_facts
 from engine.intake.requests import level_segments, levels_in_text
@@ -62,41 +62,18 @@ def context(case: Case, pack: RulePack, item_id: str) -> Context:
     """The derivation context of one item, as evaluate builds it."""
     for item, res in zip(case.items, resolve_items(case, pack)):
         if res.id == item_id:
-            return Context(case, item, res, pack.vocab, {})
+            return Context(case, item, res, pack.vocab, pack.table_values)
     raise KeyError(item_id)
 
 
-def levers(ctx: Context, pack: RulePack) -> dict[str, Lever]:
-    """Every controllable fact of this item that a request field moves, as a linear lever."""
-    r, out = ctx.resolved, {}
-    if r.quantity is not None:
-        out["request.quantity"] = Lever("request.quantity", "quantity", 1, 0, r.quantity, "quantity")
-    u = r.units_per_day if r.kind == "drug" else None
-    if u and r.quantity is not None:
-        out["request.days_supply"] = Lever("request.days_supply", "quantity", 1 / u, 0, r.quantity, "days' supply", " days")
-        weeks = compute(ctx, ["drug.weeks_on_drug"]).get("drug.weeks_on_drug")
-        if weeks is not None:
-            out["drug.course_weeks"] = Lever("drug.course_weeks", "quantity", 1 / (7 * u), weeks, r.quantity,
-                                             "total weeks on the drug", " weeks")
-    if u:
-        out["request.units_per_day"] = Lever("request.units_per_day", "units_per_day", 1, 0, u, "units a day")
-        drug = pack.vocab.drugs.get(r.name)
-        if "opioid" in r.classes and drug and drug.mme_per_mg and r.strength_mg:
-            per_unit = r.strength_mg * drug.mme_per_mg
-            out["opioid.request_mme"] = Lever("opioid.request_mme", "units_per_day", per_unit, 0, u, "MME a day")
-            total = compute(ctx, ["opioid.total_mme"]).get("opioid.total_mme")
-            if total is not None:
-                out["opioid.total_mme"] = Lever("opioid.total_mme", "units_per_day", per_unit, total - per_unit * u, u,
-                                                "total MME a day of all opioids")
-    if r.kind == "service" and r.visits is not None:
-        out["request.visits"] = Lever("request.visits", "visits", 1, 0, r.visits, "visits")
-        prior = compute(ctx, ["history.prior_visits"]).get("history.prior_visits") or 0.0
-        out["history.total_visits"] = Lever("history.total_visits", "visits", 1, prior, r.visits,
-                                            "visits including those already done")
-    if r.weeks is not None:
-        out["request.weeks"] = Lever("request.weeks", "weeks", 1, 0, r.weeks, "weeks", " weeks")
-    if r.levels_count is not None:
-        out["request.levels"] = Lever("request.levels", "levels", 1, 0, float(r.levels_count), "levels per session")
+def levers(ctx: Context) -> dict[str, Lever]:
+    """Every controllable fact of this item that a request field moves, as a linear lever (each fact
+    declares its own, next to its derivation: FactSet.lever)."""
+    out = {}
+    for name, fact in FACTS.items():
+        linear = fact.lever(ctx) if fact.lever is not None else None
+        if linear is not None:
+            out[name] = Lever(name, linear.field, linear.a, linear.b, linear.current, linear.label, linear.unit)
     return out
 
 
@@ -108,7 +85,7 @@ def propose_changes(case: Case, pack: RulePack, item: ItemDecision) -> list[Chan
     for fields in PHASES:
         current = evaluate(work, pack).item(item.id)
         ctx = context(work, pack, item.id)
-        table = levers(ctx, pack)
+        table = levers(ctx)
         wanted: dict[str, list[tuple[float, str, str]]] = {}
         for rule_id, crit in blocking(current):
             cond, facts = criterion_condition(pack, current, crit), known_facts(current)

@@ -38,27 +38,31 @@ def explain(
         if key is not None and fmt != "json" and log is None:
             raise EngineError("--sign-key signs the decision record: use it with --format json or --log")
         loaded = one_case(file)
-        record = decide(loaded.case, loaded.name, load_rules(rules), doc=loaded.doc, key=key)
+        pack = load_rules(rules)
+        record = decide(loaded.case, loaded.name, pack, doc=loaded.doc, key=key)
         if log is not None:
             _append(record, log, append_log)
     except (EngineError, EngineFault) as exc:
         fail(exc)
-    typer.echo(_render(record, fmt, only == "unmet"), nl=False)
+    typer.echo(_render(record, fmt, only == "unmet", pack), nl=False)
 
 
-def _render(record, fmt: str, only_unmet: bool) -> str:
+def _render(record, fmt: str, only_unmet: bool, pack) -> str:
     from engine.decide.record import record_json
 
     if fmt == "json":
         return record_json(record) + "\n"
     if fmt == "text":
-        from engine.report.explain import render_explanation
+        from engine.report.explain import fact_tables, render_explanation
         from engine.report.decision_report import header_fields
 
-        return render_explanation(record.decision, only_unmet=only_unmet, header=header_fields(record)[1:]) + "\n"
+        return render_explanation(record.decision, only_unmet=only_unmet, header=header_fields(record)[1:],
+                                  tables=fact_tables(pack)) + "\n"
     from engine.report.decision_report import render_html, render_markdown
 
-    return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet)
+    from engine.report.explain import fact_tables
+
+    return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet, tables=fact_tables(pack))
 
 
 def _append(record, log: Path, append_log) -> None:

@@ -133,7 +133,7 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     trace: list[str] = []
     for item_id in order_items(resolved, doc, name):
         item, res = by_id[item_id]
-        ctx = Context(case, item, res, pack.vocab, outcomes)
+        ctx = Context(case, item, res, pack.vocab, pack.table_values, outcomes)
         decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id), unused)
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
@@ -150,7 +150,7 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
             extra: Optional[dict] = None, unused: tuple[str, ...] = ()) -> ItemDecision:
     res = ctx.resolved
     pairs = rules_with_ingredients(pack, res, ctx.request_date)
-    views = {id(view): ctx if view is res else dataclasses.replace(ctx, resolved=view, _cache={}) for _, view, _ in pairs}
+    views = {id(view): ctx if view is res else dataclasses.replace(ctx, resolved=view, memo={}) for _, view, _ in pairs}
     results = [_run_rule(views[id(view)], table[rule.id], trace, extra) for rule, view, _ in pairs]
     for result in results:
         rule = table[result.id].rule

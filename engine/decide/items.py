@@ -75,7 +75,7 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
         if item_id in seen:
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
-        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i))))
+        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i)), pack.table_values))
     check_history_names(case, pack, where)
     out = [_infer_primary(item, out) for item in out]
     for i, item in enumerate(out):

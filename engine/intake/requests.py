@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from dataclasses import dataclass
+
+from pydantic import ConfigDict, StrictFloat, with_config
+from typing_extensions import TypedDict
 
 from engine.intake.cases import Item
 from engine.errors import EngineError, Location
@@ -21,8 +24,20 @@ _BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\
 _RETRO = re.compile(r"\s*retro", re.I)
 _PROGRAM_DAYS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:full[- ]?)?days?\b", re.I)  # "FRP x 10 days", "additional 10 days"
 _PROGRAM_HOURS = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:hours|hrs?)\b", re.I)     # "HELP program 160 hours"
-_HOURS_PER_DAY = 8   # a full programme day, to read a request in hours as days
-_DAYS_PER_WEEK = 5   # programme days in a week
+# The rule-pack tables read here (rules/tables/<id>.yaml), with the type their value must have.
+PROGRAMME_DAY = "programme-day"
+
+
+@with_config(ConfigDict(extra="forbid"))
+class ProgrammeDay(TypedDict):
+    """How a full-day programme written in hours or weeks is read as days (sessions)."""
+
+    hours_per_day: StrictFloat
+    days_per_week: StrictFloat
+
+
+TABLE_TYPES: dict[str, Any] = {PROGRAMME_DAY: ProgrammeDay}
+# Words for body regions: anatomy and how requests name it, not a guideline's choice.
 _REGIONS = {
     "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
@@ -32,7 +47,7 @@ _REGIONS = {
     "c-spine": "cervical", "t-spine": "thoracic", "l-spine": "lumbar", "ls-spine": "lumbar", "ls spine": "lumbar",
     "l/s": "lumbar",
 }
-# Several-a-day words first: "twice daily" is 2 a day, not "daily".
+# Several-a-day words first: "twice daily" is 2 a day, not "daily" (prescription abbreviations: units).
 _PER_DAY = {"bid": 2, "twice": 2, "tid": 3, "qid": 4,
             "qd": 1, "daily": 1, "qday": 1, "qhs": 1, "hs": 1, "qam": 1, "qpm": 1, "once": 1}
 # Compiled once (module level): a request is read with a dozen patterns, a batch reads thousands.
@@ -93,11 +108,13 @@ class ResolvedItem:
     ambiguous: Optional[str] = None   # why the request's wording was not read as one treatment
 
 
-def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -> ResolvedItem:
+def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location,
+                 tables: Mapping[str, Any]) -> ResolvedItem:
     """Combine explicit fields with what the request text says; explicit fields win.
 
     A request whose only name is an ambiguous word the phrase does not settle ("chair", "CPM x 10")
-    is kept as an item of no known kind that names its candidates: no rule is applied to a guess."""
+    is kept as an item of no known kind that names its candidates: no rule is applied to a guess.
+    `tables`: the rule pack's table values (RulePack.table_values); TABLE_TYPES lists those read."""
     reading = _reading(item, vocab, where)
     if reading.term is None and reading.word is not None:
         why = (f"'{reading.word}' could mean {' or '.join(reading.candidates)}; the request does not say"
@@ -111,7 +128,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location) -
     strength = item.strength or _first(_STRENGTH, text)
     if strength is None and term is not None and term.kind == "drug":
         strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
-    frequency, weeks, visits = _schedule(item, term, quantity, notes)
+    frequency, weeks, visits = _schedule(item, term, quantity, notes, tables[PROGRAMME_DAY])
     units, as_needed = _units_per_day(item, term, vocab, notes)
     days = item.days_supply
     if days is None and quantity is not None and units:
@@ -271,8 +288,8 @@ def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: l
     return typical, as_needed
 
 
-def _schedule(item: Item, term: Optional[Term], quantity: Optional[float],
-              notes: list[str]) -> tuple[Optional[float], Optional[float], Optional[float]]:
+def _schedule(item: Item, term: Optional[Term], quantity: Optional[float], notes: list[str],
+              programme_day: ProgrammeDay) -> tuple[Optional[float], Optional[float], Optional[float]]:
     """Visits a week, weeks and total visits of a service: explicit fields win, else the wording
     (engine/intake/request_wording.py), else the programme fallback in days or hours."""
     if not term or term.kind != "service":
@@ -288,11 +305,12 @@ def _schedule(item: Item, term: Optional[Term], quantity: Optional[float],
     elif written.visits is not None or written.open_ended:
         visits = written.visits
     else:
-        visits = _visits(item.request, term, weeks, quantity)
+        visits = _visits(item.request, term, weeks, quantity, programme_day)
     return frequency, weeks, visits
 
 
-def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[float]) -> Optional[float]:
+def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[float],
+            programme_day: ProgrammeDay) -> Optional[float]:
     """Visits from a quantity, or for a full-day programme from days, weeks or hours."""
     if quantity is not None and term.category in ("therapy", "program"):
         return quantity
@@ -301,9 +319,9 @@ def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[fl
         if days is not None:
             return days
         if weeks:
-            return weeks * _DAYS_PER_WEEK
+            return weeks * programme_day["days_per_week"]
         if hours is not None:
-            return round(hours / _HOURS_PER_DAY, 1)
+            return round(hours / programme_day["hours_per_day"], 1)
     return None
 
 

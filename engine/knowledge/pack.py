@@ -1,4 +1,4 @@
-"""The rule pack: every rule file, the vocabulary and the pack's version and content digest."""
+"""The rule pack: every rule file, the tables, the vocabulary and the pack's version and content digest."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from engine.errors import EngineError
 from engine.knowledge.pack_check import pack_files, read_pack, refuse
 from engine.knowledge.rules import LoadedRule, PackInfo, Rule
+from engine.knowledge.tables import LoadedTable
 from engine.intake.vocabulary import Vocabulary
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -25,6 +27,8 @@ class RulePack:
     rules: list[LoadedRule]
     vocab: Vocabulary
     file_hashes: dict[str, str] = field(default_factory=dict)  # every file of the pack: relative path -> sha256
+    tables: dict[str, LoadedTable] = field(default_factory=dict)
+    table_values: dict[str, Any] = field(default_factory=dict)  # id -> value as its readers declared it
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:
@@ -48,6 +52,15 @@ class RulePack:
         out = dict(self.shared_files)
         out.update(self.files_by_rule[i] for i in rule_ids)
         return out
+
+    @cached_property
+    def tables_by_rule(self) -> dict[str, tuple[str, ...]]:
+        """Rule id -> the tables read by the facts its conditions use (its `when` included)."""
+        from engine.knowledge.compiler import referenced_facts
+        from engine.knowledge.facts import FACTS
+
+        return {r.rule.id: tuple(sorted({t for name in referenced_facts(r.rule) for t in FACTS[name].tables}))
+                for r in self.rules}
 
     @cached_property
     def files_by_rule(self) -> dict[str, tuple[str, str]]:
@@ -145,4 +158,5 @@ def _load_uncached(root: Path) -> RulePack:
     assert reading.info is not None and reading.vocab is not None
     hashes = {_rel(str(p), str(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in pack_files(root)}
     hashes.update({_rel(r.path, str(root)): r.sha256 for r in reading.rules})  # the very bytes each rule was read from
-    return RulePack(str(root), reading.info, reading.rules, reading.vocab, hashes)
+    return RulePack(str(root), reading.info, reading.rules, reading.vocab, hashes, reading.tables,
+                    reading.table_values)

@@ -1,6 +1,7 @@
 """One validation path for a rule pack: read every file and report every problem in every file
 (a file that cannot be read or does not fit its model, unknown facts and names, values of the
-wrong type, duplicate ids, unknown rules named by `supersedes`/`replaces`).
+wrong type, duplicate ids, unknown rules named by `supersedes`/`replaces`, a table a fact reads
+that is missing or whose value has the wrong type, a table nothing reads).
 
 `load_pack` refuses a pack with any of these (bad input: the first, and how many more); `ur
 validate` and lint (engine/quality/lint.py) list them all, one line each, then add lint findings.
@@ -19,6 +20,7 @@ from engine.errors import EngineError, Location
 from engine.intake.sources import Document, read_document, suggest, validate
 from engine.intake.vocabulary import Vocabulary, read_vocabulary
 from engine.knowledge.rules import All, Condition, Leaf, LoadedRule, Not, PackInfo, Rule
+from engine.knowledge.tables import LoadedTable, load_table, table_files, typed_value
 
 Severity = Literal["error", "warning"]
 UNREADABLE = "schema"  # the code of a file that cannot be read or does not fit its model: bad input
@@ -64,7 +66,7 @@ def pack_files(root: str | Path) -> list[Path]:
 
 def rule_files(root: str | Path) -> list[Path]:
     root = Path(root)
-    return sorted(p for p in root.rglob("*.yaml") if "vocabulary" not in p.relative_to(root).parts
+    return sorted(p for p in root.rglob("*.yaml") if not {"vocabulary", "tables"} & set(p.relative_to(root).parts[:1])
                   and p.name != "pack.yaml")
 
 
@@ -188,6 +190,36 @@ def diagnosis_issues(vocab: Vocabulary) -> Iterator[Issue]:
                 yield Issue(**at, code="type-mismatch", message=f"finding '{entry.finding}': {problem}")
 
 
+def table_issues(root: Path, tables: dict[str, LoadedTable], values: dict[str, Any],
+                 unreadable_files: set[str] = frozenset()) -> Iterator[Issue]:
+    """Every table a fact (or the reading of requests) declares is present and its value has the
+    declared type (the typed values go into `values`); a table nothing reads is reported too.
+    A table whose file exists but cannot be read (`unreadable_files`: file stems) is reported once,
+    as unreadable, not again as missing."""
+    from engine.knowledge.facts import FACTS, TABLE_TYPES
+
+    for table_id, value_type in sorted(TABLE_TYPES.items()):
+        loaded = tables.get(table_id)
+        if loaded is None and table_id in unreadable_files:
+            continue
+        if loaded is None:
+            readers = [name for name, fact in FACTS.items() if table_id in fact.tables] or ["the engine"]
+            yield Issue(file=str(root / "tables" / f"{table_id}.yaml"), line=0, field="-", code="missing-table",
+                        severity="error", message=f"missing table '{table_id}' (read by {', '.join(readers[:3])}"
+                                                  f"{' ...' if len(readers) > 3 else ''})")
+            continue
+        try:
+            values[table_id] = typed_value(loaded, value_type)
+        except EngineError as exc:
+            where = exc.location or Location(loaded.path)
+            yield Issue(file=where.file, line=where.line, field=where.field or "-", code="type-mismatch",
+                        severity="error", message=exc.message)
+    for table_id, loaded in sorted(tables.items()):
+        if table_id not in TABLE_TYPES:
+            yield issue(loaded.doc, ("id",), "unused-table", "warning",
+                        f"no fact reads table '{table_id}'{suggest(table_id, TABLE_TYPES)}")
+
+
 # --- the whole pack -----------------------------------------------------------------------------
 
 @dataclass
@@ -198,6 +230,8 @@ class PackReading:
     info: Optional[PackInfo] = None
     vocab: Optional[Vocabulary] = None
     rules: list[LoadedRule] = field(default_factory=list)
+    tables: dict[str, LoadedTable] = field(default_factory=dict)
+    table_values: dict[str, Any] = field(default_factory=dict)  # id -> value as its readers declared it
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -226,6 +260,14 @@ def read_pack(root: str | Path) -> PackReading:
             reading.rules.append(loaded)
             reading.issues += rule_issues(loaded.rule, loaded.doc)
     reading.issues += pack_issues(reading.rules, reading.vocab)
+    unreadable_tables = set()
+    for path in table_files(root):
+        loaded_table = _attempt(reading, lambda: load_table(path))
+        if loaded_table is not None:
+            reading.tables[loaded_table.table.id] = loaded_table
+        else:
+            unreadable_tables.add(path.stem)
+    reading.issues += table_issues(root, reading.tables, reading.table_values, unreadable_tables)
     reading.issues.sort(key=lambda i: (i.file, i.line, i.code))
     return reading
 

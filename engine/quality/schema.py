@@ -1,4 +1,4 @@
-"""JSON Schemas for the files people write (rules, case files, vocabulary, pack.yaml), generated
+"""JSON Schemas for the files people write (rules, tables, case files, vocabulary, pack.yaml), generated
 from the pydantic models that validate them, so an editor (yaml-language-server) can check a file
 as one types. `ur schema` writes them to schema/ and links every YAML file to its schema with a
 `# yaml-language-server: $schema=...` first line; `ur schema --check` says whether they are
@@ -26,6 +26,14 @@ def rule_schema() -> dict:
 
     return _titled(Rule.model_json_schema(by_alias=True), "UR rule file",
                    "One guideline topic: where it applies, its criteria as conditions on case facts, its citation.")
+
+
+def table_schema() -> dict:
+    from engine.knowledge.tables import Table
+
+    return _titled(Table.model_json_schema(by_alias=True), "UR table file",
+                   "One guideline number, list or mapping a derived fact reads, with its citation; the type of "
+                   "`value` is checked against what its readers declare when the pack loads.")
 
 
 def vocabulary_schema() -> dict:
@@ -70,6 +78,7 @@ def case_schema() -> dict:
 
 SCHEMAS: dict[str, Callable[[], dict]] = {
     "rule.schema.json": rule_schema,
+    "table.schema.json": table_schema,
     "case.schema.json": case_schema,
     "vocabulary.schema.json": vocabulary_schema,
     "pack.schema.json": pack_schema,
@@ -133,8 +142,10 @@ def schema_for(path: Path, rules: Path) -> Optional[str]:
         return "pack.schema.json"
     if parts[:1] == ("vocabulary",):
         return "vocabulary.schema.json"
-    if len(parts) == 1 or parts[0] == "tables":
-        return None  # other pack files (tables, ...) get a schema when their model is added to SCHEMAS
+    if parts[0] == "tables":
+        return "table.schema.json"
+    if len(parts) == 1:
+        return None  # other pack files get a schema when their model is added to SCHEMAS
     return "rule.schema.json"
 
 

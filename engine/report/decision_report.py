@@ -7,6 +7,8 @@ and the order of evaluation; the header carries the digests that tie the page to
 
 from __future__ import annotations
 
+from typing import Mapping, Optional
+
 from html import escape
 
 from engine.decide.decision import CriterionResult, ItemDecision, RuleResult
@@ -47,8 +49,9 @@ def header_fields(record: DecisionRecord) -> list[tuple[str, str]]:
 
 # --- Markdown ---------------------------------------------------------------------------------
 
-def render_markdown(record: DecisionRecord, only_unmet: bool = False) -> str:
-    """A Markdown report (GitHub-flavoured tables) of one decision record."""
+def render_markdown(record: DecisionRecord, only_unmet: bool = False,
+                    tables: Optional[Mapping[str, list[str]]] = None) -> str:
+    """A Markdown report (GitHub-flavoured tables) of one decision record (`tables`: explain.fact_tables)."""
     decision = record.decision
     lines = [f"# {TITLE}: case {_md(decision.case)}", "", "| | |", "| --- | --- |"]
     lines += [f"| {label} | {_md(value)} |" for label, value in header_fields(record)]
@@ -57,7 +60,7 @@ def render_markdown(record: DecisionRecord, only_unmet: bool = False) -> str:
     lines += ["", "| Item | Request | Determination |", "| --- | --- | --- |"]
     lines += [f"| `{i.id}` | {_md(i.request)} | {_md(OUTCOME[i.outcome])} |" for i in decision.items]
     for item in decision.items:
-        lines += ["", *_md_item(item, only_unmet)]
+        lines += ["", *_md_item(item, only_unmet, tables or {})]
     lines += ["", "## Order of evaluation", ""]
     if only_unmet:
         lines.append("_Omitted with `--only unmet`; run without it for the full trace._")
@@ -67,7 +70,7 @@ def render_markdown(record: DecisionRecord, only_unmet: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_item(item: ItemDecision, only_unmet: bool) -> list[str]:
+def _md_item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"## Item `{item.id}`: {_md(item.request)}", "",
              f"- **Read as:** {_md(item.name)} ({item.kind}" + (f"; {_md(', '.join(item.classes))})" if item.classes else ")"),
              f"- **Determination:** {_md(OUTCOME[item.outcome])}", f"- **Why:** {_md(item.summary)}"]
@@ -76,28 +79,29 @@ def _md_item(item: ItemDecision, only_unmet: bool) -> list[str]:
     lines += [f"- **Assumption:** {_md(note)}" for note in item.assumptions]
     for rule in item.rules:
         if deciding(rule, only_unmet):
-            lines += ["", *_md_rule(rule, only_unmet)]
+            lines += ["", *_md_rule(rule, only_unmet, tables)]
     return lines
 
 
-def _md_rule(rule: RuleResult, only_unmet: bool) -> list[str]:
+def _md_rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"### Rule `{rule.id}`: {_md(rule.title)}", "",
              f"{rule.tier.upper()}, edition {_md(rule.edition)}. {_md(rule.citation)}.", "",
              f"**Result:** {_md(rule_state(rule))}"]
     for crit in rule.criteria:
         if not (only_unmet and not crit.counts_against):
-            lines += ["", *_md_criterion(crit)]
+            lines += ["", *_md_criterion(crit, tables)]
     if rule.applicable and not rule.superseded_by and not rule.satisfied and rule.alternatives:
         lines += ["", f"**Guideline alternatives:** {_md('; '.join(rule.alternatives))}"]
     return lines
 
 
-def _md_criterion(crit: CriterionResult) -> list[str]:
+def _md_criterion(crit: CriterionResult, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"#### {MARK[crit.status]}: `{crit.id}`", "", _md(crit.statement), "",
              f"- Test: `{crit.condition}`"]
     for fact in crit.facts:
         value, where = fact_text(fact)
         lines.append(f"- Fact: `{value}` (documented in: {_md(where)})")
+        lines += [f"  - from {_md(source)}" for source in (tables.get(fact.name, []) if fact.documented else [])]
     lines += [f"- Citation: {_md(crit.citation)}", f"- {_md(verified_text(crit.verified))}"]
     return lines
 
@@ -136,8 +140,10 @@ ol.trace { font-size: .9em; }
 """
 
 
-def render_html(record: DecisionRecord, only_unmet: bool = False) -> str:
-    """A self-contained printable page (inline CSS, no scripts, no external assets)."""
+def render_html(record: DecisionRecord, only_unmet: bool = False,
+                tables: Optional[Mapping[str, list[str]]] = None) -> str:
+    """A self-contained printable page (inline CSS, no scripts, no external assets); `tables`:
+    explain.fact_tables."""
     decision = record.decision
     meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in header_fields(record))
     rows = "".join(f'<tr><td><a href="#item-{escape(i.id)}"><code>{escape(i.id)}</code></a></td>'
@@ -149,14 +155,14 @@ def render_html(record: DecisionRecord, only_unmet: bool = False) -> str:
         f"<title>{TITLE} - case {escape(decision.case)}</title>\n<style>{CSS}</style>\n</head>\n<body>",
         f'<header>\n<h1>{TITLE}: case {escape(decision.case)}</h1>\n<dl class="meta">{meta}</dl>{shown}',
         f"<table class=\"summary\"><tr><th>Item</th><th>Request</th><th>Determination</th></tr>{rows}</table>\n</header>",
-        *(_html_item(item, only_unmet) for item in decision.items),
+        *(_html_item(item, only_unmet, tables or {}) for item in decision.items),
         _html_trace(decision.trace, only_unmet),
         "</body>\n</html>\n",
     ]
     return "\n".join(parts)
 
 
-def _html_item(item: ItemDecision, only_unmet: bool) -> str:
+def _html_item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str]]) -> str:
     read = f"{item.name} ({item.kind}" + (f"; {', '.join(item.classes)})" if item.classes else ")")
     facts = [("Request as written", item.request), ("Read as", read), ("Determination", OUTCOME[item.outcome]),
              ("Why", item.summary)]
@@ -164,14 +170,14 @@ def _html_item(item: ItemDecision, only_unmet: bool) -> str:
         facts.append(("Accompanies", f"item {item.accompanies} (decided after it)"))
     facts += [("Assumption", note) for note in item.assumptions]
     meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
-    rules = "".join(_html_rule(r, only_unmet) for r in item.rules if deciding(r, only_unmet))
+    rules = "".join(_html_rule(r, only_unmet, tables) for r in item.rules if deciding(r, only_unmet))
     return (f'<section class="item" id="item-{escape(item.id)}" data-item="{escape(item.id)}" '
             f'data-outcome="{item.outcome}">\n<h2>Item {escape(item.id)}: {escape(item.request)}</h2>\n'
             f'<dl class="meta">{meta}</dl>\n{rules}</section>')
 
 
-def _html_rule(rule: RuleResult, only_unmet: bool) -> str:
-    crits = "".join(_html_criterion(c) for c in rule.criteria if not (only_unmet and not c.counts_against))
+def _html_rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str]]) -> str:
+    crits = "".join(_html_criterion(c, tables) for c in rule.criteria if not (only_unmet and not c.counts_against))
     alts = ""
     if rule.applicable and not rule.superseded_by and not rule.satisfied and rule.alternatives:
         alts = f"<p><strong>Guideline alternatives:</strong> {escape('; '.join(rule.alternatives))}</p>"
@@ -181,9 +187,11 @@ def _html_rule(rule: RuleResult, only_unmet: bool) -> str:
             f"{crits}{alts}</section>\n")
 
 
-def _html_criterion(crit: CriterionResult) -> str:
-    facts = "".join(f"<li><code>{escape(v)}</code> <span class=\"muted\">(documented in: {escape(w)})</span></li>"
-                    for v, w in map(fact_text, crit.facts))
+def _html_criterion(crit: CriterionResult, tables: Mapping[str, list[str]]) -> str:
+    facts = "".join(f"<li><code>{escape(v)}</code> <span class=\"muted\">(documented in: {escape(w)})</span>"
+                    + "".join(f"<br><span class=\"muted\">from {escape(t)}</span>"
+                              for t in (tables.get(fact.name, []) if fact.documented else []))
+                    + "</li>" for fact, (v, w) in ((f, fact_text(f)) for f in crit.facts))
     verified = verified_text(crit.verified)
     flag = ' class="unverified"' if verified.startswith("verified: false") else ""
     return (f'<div class="criterion {crit.status}" data-criterion="{escape(crit.id)}">\n'

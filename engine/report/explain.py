@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Mapping, Optional
 
 from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, RuleResult
+from engine.knowledge.pack import RulePack
 from engine.knowledge.rules import VERIFIED_LEVELS
 
 MARK = {"met": "MET", "not_met": "NOT MET", "not_documented": "NOT DOCUMENTED"}
@@ -48,6 +50,15 @@ def fact_text(fact: FactUse) -> tuple[str, str]:
     return f"{fact.name} = {_value(fact.value)}", fact.source or "derived from the case; no document named"
 
 
+def fact_tables(pack: RulePack) -> dict[str, list[str]]:
+    """Fact name -> where each table its derivation reads comes from: 'table visit-allowances (MTUS
+    Chronic Pain Medical Treatment Guidelines (2009), Physical Medicine, p. 98-99; unverified)'."""
+    from engine.knowledge.facts import FACTS
+
+    return {name: [pack.tables[t].table.source() for t in fact.tables if t in pack.tables]
+            for name, fact in FACTS.items() if fact.tables}
+
+
 def deciding(rule: RuleResult, only_unmet: bool) -> bool:
     """Whether a rule is shown: with --only unmet, only rules that blocked the item."""
     return not only_unmet or (rule.applicable and not rule.superseded_by and not rule.satisfied)
@@ -65,10 +76,12 @@ def trace_groups(trace: list[str]) -> list[tuple[str, list[tuple[int, str]]]]:
 
 
 def render_explanation(decision: CaseDecision, only_unmet: bool = False,
-                       header: list[tuple[str, str]] | None = None) -> str:
+                       header: list[tuple[str, str]] | None = None,
+                       tables: Optional[Mapping[str, list[str]]] = None) -> str:
     """Every item, rule and criterion with status, facts used, sources and citation.
 
-    `header` (label, value) pairs replace the default header, e.g. a record's digests and versions.
+    `header` (label, value) pairs replace the default header, e.g. a record's digests and versions;
+    `tables` (fact_tables(pack)) names the rule-pack tables each derived fact read.
     """
     lines = [f"UR DECISION EXPLANATION - case {decision.case}", ""]
     if header is None:
@@ -82,7 +95,7 @@ def render_explanation(decision: CaseDecision, only_unmet: bool = False,
     width = max(len(i.id) for i in decision.items)
     lines += [f"    {i.id:<{width}}  {i.outcome.upper():<18}  {i.request}" for i in decision.items]
     for item in decision.items:
-        lines += ["", "=" * WIDTH] + _item(item, only_unmet)
+        lines += ["", "=" * WIDTH] + _item(item, only_unmet, tables or {})
     lines += ["", "=" * WIDTH, "ORDER OF EVALUATION (derived facts, engine firings, outcomes, as they happened)"]
     if only_unmet:
         lines.append("  omitted with --only unmet; run without it for the full trace")
@@ -100,7 +113,7 @@ def _field(label: str, text: str, indent: int) -> list[str]:
     return [line.replace("\xa0", " ") for line in lines]
 
 
-def _item(item: ItemDecision, only_unmet: bool) -> list[str]:
+def _item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"ITEM {item.id}: {item.request}", ""]
     read = f"{item.name} ({item.kind}" + (f"; {', '.join(item.classes)})" if item.classes else ")")
     lines += _field("Read as", read, 2)
@@ -114,30 +127,32 @@ def _item(item: ItemDecision, only_unmet: bool) -> list[str]:
     if only_unmet and item.outcome == "overturned":
         lines += _field("Unmet", "none: every criterion of every deciding rule is met", 2)
     for rule in shown:
-        lines += [""] + _rule(rule, only_unmet)
+        lines += [""] + _rule(rule, only_unmet, tables)
     return lines
 
 
-def _rule(rule: RuleResult, only_unmet: bool) -> list[str]:
+def _rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"  RULE {rule.id} - {rule.title}"]
     lines += _field("Guideline", f"{rule.tier.upper()}, edition {rule.edition}", 4)
     lines += _field("Citation", rule.citation, 4)
     lines += _field("Result", rule_state(rule), 4)
     for crit in rule.criteria:
         if not (only_unmet and not crit.counts_against):
-            lines += [""] + _criterion(crit)
+            lines += [""] + _criterion(crit, tables)
     if not rule.satisfied and rule.alternatives and rule.applicable and not rule.superseded_by:
         lines += [""] + _field("Alternatives", "; ".join(rule.alternatives), 4)
     return lines
 
 
-def _criterion(crit: CriterionResult) -> list[str]:
+def _criterion(crit: CriterionResult, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"    [{MARK[crit.status]}] {crit.id}"]
     lines += _field("Criterion", crit.statement, 6)
     lines += _field("Test", crit.condition, 6)
     for fact in crit.facts:
         value, where = fact_text(fact)
         lines += _field("Fact", value, 6) + _field("", f"documented in: {where}", 6)
+        for source in tables.get(fact.name, []) if fact.documented else []:
+            lines += _field("", f"from {source}", 6)
     lines += _field("Citation", crit.citation, 6)
     lines += _field("Verification", verified_text(crit.verified), 6)
     return lines

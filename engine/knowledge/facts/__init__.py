@@ -1,229 +1,68 @@
-"""The fact catalog: every name a rule condition may use, with its type and how it is found.
+"""The fact catalog: every name a rule condition may use, with its type and how it is found,
+built from the fact modules listed here (each declares its facts, tables, levers and example
+setters as data in a FactSet; importing a module registers nothing).
 
-Facts are either read from the case (documented findings) or derived once, visibly, from
-dates, history and the request (weeks on a drug, days' supply, morphine equivalents,
-"radiculopathy corroborated by imaging or EMG"). Rules never recompute them.
+Adding a fact is one edit in one module: its derivation, description, the tables it reads, the
+lever `ur check` uses (if a request field moves it) and the setter the benchmark uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
-from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
-from engine.intake.requests import ResolvedItem
-from engine.intake.vocabulary import Term, Vocabulary
+from engine.intake import requests
+from engine.knowledge.facts import (
+    adjuncts, benefit, core, devices_tests, drug_indications, drugs, equipment, findings, injection_sedation, medications,
+    dme, modalities, opioid_selection, orthopedic_surgery, postop_devices, postsurgical, procedure_indications,
+    procedures, programs, services, shoulder_operations, surgery, surgical_history,
+)
+from engine.knowledge.facts.base import (BASE_TABLES, TYPES, Context, Fact, FactSet, Linear, value_problem,
+                                         weeks_between)
 
-TYPES = ("bool", "number", "text")
+__all__ = ["FACTS", "TABLE_TYPES", "TYPES", "Context", "Fact", "FactSet", "Linear", "compute", "value_problem",
+           "weeks_between"]
 
-
-@dataclass(frozen=True)
-class Fact:
-    """One named fact: its type, meaning, where it is documented and how to compute it."""
-
-    name: str
-    type: str
-    description: str
-    compute: Callable[["Context"], Any]
-    unit: str = ""
-    values: tuple[str, ...] = ()
-    section: str = ""
-    controllable: bool = False
+MODULES = (core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical, adjuncts,
+           drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
+           devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit, surgical_history)
 
 
-FACTS: dict[str, Fact] = {}
+def build_catalog(sets: list[FactSet], reader_tables: list[dict[str, Any]]) -> tuple[dict[str, Fact], dict[str, Any]]:
+    """(fact name -> Fact with its lever and setter, table id -> declared value type) from the modules'
+    sets and the tables other readers declare; a name declared twice is an error."""
+    facts: dict[str, Fact] = {}
+    tables: dict[str, Any] = {}
+    for declared in [*reader_tables, *(s.tables for s in sets)]:
+        for table_id, value_type in declared.items():
+            if tables.get(table_id, value_type) != value_type:
+                raise ValueError(f"table {table_id} is read as two different types")
+            tables[table_id] = value_type
+    for fact_set in sets:
+        for name, fact in fact_set.facts.items():
+            if name in facts:
+                raise ValueError(f"fact {name} declared twice")
+            undeclared = [t for t in fact.tables if t not in tables]
+            if undeclared:
+                raise ValueError(f"fact {name} reads undeclared tables {undeclared}")
+            facts[name] = fact
+    for fact_set in sets:
+        for kind, extras in (("lever", fact_set.levers), ("setter", fact_set.setters)):
+            for name, fn in extras.items():
+                if name not in facts:
+                    raise ValueError(f"{kind} for unknown fact {name}")
+                if getattr(facts[name], kind) is not None:
+                    raise ValueError(f"fact {name} has two {kind}s")
+                facts[name] = _with(facts[name], **{kind: fn})
+    return facts, tables
 
 
-def derived(name: str, type: str, description: str, *, unit: str = "", values: tuple[str, ...] = (),
-            section: str = "", controllable: bool = False) -> Callable:
-    """Register a fact computed from the case; the function returns None when undocumented."""
-    if type not in TYPES:
-        raise ValueError(f"fact {name}: type must be one of {TYPES}")
+def _with(fact: Fact, **changes: Any) -> Fact:
+    from dataclasses import replace
 
-    def register(fn: Callable[["Context"], Any]) -> Callable:
-        if name in FACTS:
-            raise ValueError(f"fact {name} registered twice")
-        FACTS[name] = Fact(name, type, description, fn, unit, values, section, controllable)
-        return fn
-
-    return register
+    return replace(fact, **changes)
 
 
-def finding(name: str, type: str, description: str, *, scope: str = "case", values: tuple[str, ...] = ()) -> None:
-    """Declare a documented finding: `findings:` on the case (finding.X) or `documentation:` on an item (doc.X)."""
-    if scope == "case":
-        full = f"finding.{name}"
-        derived(full, type, description, values=values, section=f"findings.{name}")(
-            lambda ctx, key=name: ctx.finding(key)
-        )
-    else:
-        full = f"doc.{name}"
-        derived(full, type, description, values=values, section="item")(
-            lambda ctx, key=name: ctx.item.documentation.get(key)
-        )
-
-
-@dataclass
-class Context:
-    """What derivations see for one requested item."""
-
-    case: Case
-    item: Item
-    resolved: ResolvedItem
-    vocab: Vocabulary
-    outcomes: dict[str, str] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def request_date(self) -> dt.date:
-        return self.case.request_date
-
-    def finding(self, name: str) -> Any:
-        """A case finding as stated in `findings:`, else as a listed diagnosis names it
-        (rules/vocabulary `diagnoses:`): "Dx: right plantar fasciitis" documents plantar fasciitis."""
-        stated = self.case.findings.get(name)
-        if stated is not None:
-            return stated
-        named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
-        return named[0] if named else None
-
-    def documented(self, history: str) -> bool:
-        """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
-        return history_documented(self.case, history)
-
-    def all_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
-        """Every medication in the history, current or past, with its classes and generic name."""
-        if "all_drugs" not in self._cache:
-            out = []
-            for med in self.case.medications:
-                term = self.vocab.lookup(med.drug)
-                out.append((med, term.classes if term else (), term.name if term else med.drug))
-            self._cache["all_drugs"] = out
-        return self._cache["all_drugs"]
-
-    def current_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
-        """Current medications (not past, not stopped) with their classes and generic names."""
-        if "current" not in self._cache:
-            self._cache["current"] = [entry for entry in self.all_drugs() if entry[0].status != "past"
-                                      and not (entry[0].stopped and entry[0].stopped <= self.request_date)]
-        return self._cache["current"]
-
-    def medication(self) -> Optional[Medication]:
-        """The latest current history entry for the requested drug (same generic), if any."""
-        if "medication" not in self._cache:
-            found = None
-            if self.resolved.kind == "drug":
-                for med, _, name in self.all_drugs():
-                    if med.status != "past" and name == self.resolved.name:
-                        found = med
-            self._cache["medication"] = found
-        return self._cache["medication"]
-
-    def prior_of(self, service: str) -> list[Procedure]:
-        """Prior procedures or courses of a service in the requested region (when both state one), oldest first."""
-        key = f"prior:{service}"
-        if key not in self._cache:
-            out = []
-            for proc in self.case.procedures:
-                term = self.vocab.lookup(proc.service)
-                if term is None or term.name != service:
-                    continue
-                if self.resolved.region and proc.region and proc.region != self.resolved.region:
-                    continue
-                out.append(proc)
-            out.sort(key=lambda p: p.date or dt.date.min)
-            self._cache[key] = out
-        return self._cache[key]
-
-    def prior(self) -> list[Procedure]:
-        """Prior procedures or therapy of the requested service in the same region, oldest first.
-
-        Physical therapy and post-op PT are one therapy: each counts the courses of the other."""
-        name = self.resolved.name
-        if name in _SAME_THERAPY:
-            both = self.prior_of(name) + self.prior_of(_SAME_THERAPY[name])
-            return sorted(both, key=lambda p: p.date or dt.date.min)
-        return self.prior_of(name)
-
-    def other_items(self) -> list[tuple[Item, Optional[Term]]]:
-        """The other items of the same request, each with its term (None when unknown or kind: other)."""
-        if "other_items" not in self._cache:
-            self._cache["other_items"] = [(item, self._term_of(item)) for item in self.case.items
-                                          if item is not self.item]
-        return self._cache["other_items"]
-
-    def accompanied_term(self) -> Optional[Term]:
-        """The term of the item this one accompanies (`accompanies:`), if it is known."""
-        target = self.resolved.accompanies
-        for item_id, item in zip(item_ids(self.case), self.case.items):
-            if item_id == target:
-                return self._term_of(item)
-        return None
-
-    def _term_of(self, item: Item) -> Optional[Term]:
-        """An item's term as requests.resolve_item reads it: its explicit name, else its request text."""
-        if item.kind == "other":
-            return None
-        return self.vocab.resolve(item.name) if item.name else self.vocab.find(item.request)
-
-    def source_of(self, fact: Fact) -> Optional[str]:
-        """Where the value of a fact is documented (report and date), when the case says."""
-        section = fact.section
-        if not section:
-            return None
-        if section.startswith("findings."):
-            name = section.split(".", 1)[1]
-            if name not in self.case.findings:
-                named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
-                if named:
-                    return f"listed diagnosis: {named[1]}"
-            return self.case.sources.get(name)
-        if section == "item":
-            return self.item.documented_in
-        if section == "medication":
-            med = self.medication()
-            return med.documented_in if med else None
-        if section == "benefit":  # benefit.<response field>: the drug's own entry, else the regimen's reports
-            med = self.medication()
-            if med is None:
-                return None
-            if getattr(med.response, fact.name.split(".", 1)[1], None) is not None:
-                return med.documented_in
-            where = [w for w in (self.case.regimen.documented_in, self.case.pain.documented_in) if w]
-            return "medications as a whole: " + ("; ".join(where) if where else "regimen")
-        if section == "record":
-            return "; ".join(f"{r.name} ({r.role})" for r in self.case.reports) or None
-        if section == "procedures":
-            prior = self.prior()
-            return prior[-1].documented_in if prior else None
-        if section == "studies":
-            docs = [s.documented_in for s in self.case.studies if s.documented_in]
-            return "; ".join(docs) or None
-        if section == "screens":
-            docs = [s.documented_in for s in self.case.monitoring.drug_screens if s.documented_in]
-            return "; ".join(docs) or self.case.monitoring.documented_in
-        value = getattr(self.case, section, None)
-        return getattr(value, "documented_in", None)
-
-
-_SAME_THERAPY = {"physical_therapy": "postop_physical_therapy", "postop_physical_therapy": "physical_therapy"}
-
-
-def value_problem(fact: Fact, value: Any) -> str:
-    """Why a value cannot be a value of this fact ('' when it can): one check for rules and cases."""
-    if fact.type == "bool" and not isinstance(value, bool):
-        return f"value {value!r} is not true or false"
-    if fact.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"value {value!r} is not a number"
-    if fact.type == "text":
-        if not isinstance(value, str):
-            return f"value {value!r} is not text"
-        if fact.values and value not in fact.values:
-            from engine.intake.sources import suggest
-
-            return f"value '{value}' is not one of {', '.join(fact.values)}{suggest(value, fact.values)}"
-    return ""
+FACTS, TABLE_TYPES = build_catalog([m.DECLARED for m in MODULES], [BASE_TABLES, requests.TABLE_TYPES])
 
 
 def compute(ctx: Context, names: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -234,17 +73,3 @@ def compute(ctx: Context, names: list[str] | tuple[str, ...]) -> dict[str, Any]:
         if value is not None:
             out[name] = float(value) if isinstance(value, int) and not isinstance(value, bool) else value
     return out
-
-
-def weeks_between(start: Optional[dt.date], end: dt.date) -> Optional[float]:
-    if start is None:
-        return None
-    return round((end - start).days / 7, 1)
-
-
-from engine.knowledge.facts import (  # noqa: E402,F401  (registration: importing a module declares its facts)
-    core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical,
-    adjuncts, drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
-    devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit,
-    surgical_history,
-)

@@ -4,9 +4,16 @@ erectile dysfunction."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 
-from engine.knowledge.facts import Context, derived, finding, weeks_between  # noqa: F401
+from functools import lru_cache
+
+from engine.knowledge.facts.base import Context, FactSet, Text, weeks_between
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Antiemetics
 finding("antiemetic_indication", "text",
@@ -45,9 +52,14 @@ finding("ed_cause_evaluated", "bool",
         "The cause of the erectile dysfunction was evaluated (testosterone level, urology or medical work-up)")
 
 
-_MIGRAINE = re.compile(r"migrain")
-_WAKE_DX = re.compile(r"narcolep|obstructive sleep apn|\bosa\b|shift[- ]work")
-APPROVED_WAKEFULNESS = ("narcolepsy", "obstructive_sleep_apnea", "shift_work_disorder")
+_MIGRAINE = re.compile(r"migrain")  # the word that names the fact's own diagnosis
+# indication (a value of finding.wakefulness_indication) -> patterns naming it in a listed diagnosis
+WAKEFULNESS = DECLARED.table("wakefulness-indications", dict[Text, tuple[Text, ...]])
+
+
+@lru_cache(maxsize=8)
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(patterns))
 
 
 def _diagnoses(ctx: Context) -> str:
@@ -67,12 +79,14 @@ def _migraine(ctx: Context):
 @derived("sleep.approved_wakefulness_indication", "bool",
          "The wakefulness agent treats narcolepsy, obstructive sleep apnoea or shift-work disorder: from "
          "finding.wakefulness_indication when stated, else a listed diagnosis naming one of them",
-         section="findings.wakefulness_indication")
+         section="findings.wakefulness_indication", tables=(WAKEFULNESS,))
 def _wakefulness(ctx: Context):
+    approved = ctx.table(WAKEFULNESS)
     stated = ctx.case.findings.get("wakefulness_indication")
     if stated is not None:
-        return stated in APPROVED_WAKEFULNESS
-    return True if _WAKE_DX.search(_diagnoses(ctx)) else None
+        return stated in approved
+    names = _pattern(tuple(p for patterns in approved.values() for p in patterns))
+    return True if names.search(_diagnoses(ctx)) else None
 
 
 @derived("opioid.weeks_on_opioids", "number",
@@ -86,3 +100,30 @@ def _weeks_on_opioids(ctx: Context):
     weeks = [weeks_between(med.since, ctx.request_date) for med in opioids if med.since]
     weeks = [w for w in weeks if w is not None]
     return max(weeks) if weeks else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("headache.migraine")
+def _example_migraine(case, item, value, ctx):
+    case.setdefault("findings", {})["migraine"] = bool(value)
+
+
+@DECLARED.setter("sleep.approved_wakefulness_indication")
+def _example_wakefulness(case, item, value, ctx):
+    case.setdefault("findings", {})["wakefulness_indication"] = "narcolepsy" if value else "opioid_sedation"
+
+
+@DECLARED.setter("opioid.weeks_on_opioids")
+def _example_weeks_on_opioids(case, item, value, ctx):
+    """A current opioid started `value` weeks before the request (none for 0)."""
+    vocab = ctx["vocab"]
+    meds = case.setdefault("medications", [])
+    opioids = {d.name for d in vocab.drugs.values() if "opioid" in d.classes}
+    for med in meds:
+        term = vocab.lookup(med["drug"])
+        if term is not None and term.name in opioids:
+            med["status"] = "past"
+    if value and value > 0:
+        name = sorted(n for n in opioids if n != ctx["name"])[0]
+        since = ctx["date"] - dt.timedelta(days=round(float(value) * 7))
+        meds.append({"drug": name, "status": "current", "since": since.isoformat()})

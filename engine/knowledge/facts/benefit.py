@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.knowledge.facts import Context, derived
-from engine.knowledge.facts.core import relief_matches_scores
+from engine.knowledge.facts.base import Context, FactSet
+from engine.knowledge.facts.core import RELIEF_TOLERANCE, relief_matches_scores
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 
 def regimen_value(ctx: Context, field: str) -> Any:
@@ -24,7 +27,8 @@ def regimen_value(ctx: Context, field: str) -> Any:
     pain = ctx.case.pain
     scored = pain.with_medication is not None and pain.without_medication is not None
     # a reported percent that the recorded scores contradict is not relief (seed 002, CPMTG p. 78)
-    percent = pain.reported_relief_percent if relief_matches_scores(pain) is not False else None
+    matches = relief_matches_scores(pain, ctx.table(RELIEF_TOLERANCE))
+    percent = pain.reported_relief_percent if matches is not False else None
     if field == "pain_reduced":
         if scored:
             return pain.with_medication < pain.without_medication
@@ -62,35 +66,37 @@ def drug_benefit(ctx: Context, field: str) -> Any:
 @derived("benefit.pain_reduced", "bool",
          "Pain relief from this drug: attributed to it by name, or reported for the medication regimen the "
          "reports list it in (lower pain with medications), unless the record attributes otherwise",
-         section="benefit")
+         section="benefit", tables=(RELIEF_TOLERANCE,))
 def _pain(ctx: Context):
     return drug_benefit(ctx, "pain_reduced")
 
 
 @derived("benefit.pain_reduction_percent", "number",
          "Percent pain relief from this drug: by name, or the regimen's (from the scores without and with "
-         "medications, else the reported percent) when the reports list the drug", unit="%", section="benefit")
+         "medications, else the reported percent) when the reports list the drug", unit="%", section="benefit",
+         tables=(RELIEF_TOLERANCE,))
 def _percent(ctx: Context):
     return drug_benefit(ctx, "pain_reduction_percent")
 
 
 @derived("benefit.function_improved", "bool",
          "Functional improvement from this drug (activities, work restrictions, less other treatment): by "
-         "name, or documented for the medication regimen the reports list it in", section="benefit")
+         "name, or documented for the medication regimen the reports list it in", section="benefit",
+         tables=(RELIEF_TOLERANCE,))
 def _function(ctx: Context):
     return drug_benefit(ctx, "function_improved")
 
 
 @derived("benefit.side_effects_reviewed", "bool",
          "Side effects of this drug reviewed at follow-up: by name, or for the medications as a whole",
-         section="benefit")
+         section="benefit", tables=(RELIEF_TOLERANCE,))
 def _side_effects(ctx: Context):
     return drug_benefit(ctx, "side_effects_reviewed")
 
 
 @derived("benefit.aberrant_behavior", "bool",
          "Aberrant drug-taking behaviour documented with this drug or the medications as a whole",
-         section="benefit")
+         section="benefit", tables=(RELIEF_TOLERANCE,))
 def _aberrant(ctx: Context):
     return drug_benefit(ctx, "aberrant_behavior")
 

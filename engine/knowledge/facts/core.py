@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional, get_args
+
+from typing_extensions import TypedDict
 
 from engine.intake.cases import Role
 from engine.intake.requests import level_segments, levels_in_text, side_in_text
-from engine.knowledge.facts import Context, derived, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, Number, closed, weeks_between
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
+
+DAYS_IN_YEAR = 365  # a unit: the facts named "past year" count the 12 months before the request
+
+
+@closed
+class ChronicPhase(TypedDict):
+    weeks_since_injury_over: Number  # past the acute phase when more weeks than this have passed
+    pain_months_from: Number         # or, with no injury date, pain documented for this many months
+
+
+CHRONIC_PHASE = DECLARED.table("chronic-phase", ChronicPhase)
+MODERATE_PAIN = DECLARED.table("moderate-pain-score", Number)  # lowest score (0-10) of moderate pain
+RELIEF_TOLERANCE = DECLARED.table("relief-tolerance", Number)  # points reported relief may differ from the scores
 
 
 @derived("patient.age", "number", "Patient age in years", unit="years", section="patient")
@@ -20,20 +39,22 @@ def _weeks_since_injury(ctx: Context):
 
 
 @derived("case.chronic_phase", "bool",
-         "Past the acute phase: more than 12 weeks since the injury (or pain documented for 3+ months)")
+         "Past the acute phase: more weeks since the injury than table chronic-phase allows (or, with no "
+         "injury date, pain documented for its number of months)", tables=(CHRONIC_PHASE,))
 def _chronic(ctx: Context):
+    phase = ctx.table(CHRONIC_PHASE)
     weeks = weeks_between(ctx.case.injury_date, ctx.request_date)
     if weeks is not None:
-        return weeks > 12
+        return weeks > phase["weeks_since_injury_over"]
     if ctx.case.pain.months is not None:
-        return ctx.case.pain.months >= 3
+        return ctx.case.pain.months >= phase["pain_months_from"]
     return None
 
 
 def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
     """Every examination sign as (kind, root level, side): the typed lists and the signs named as
     clinicians name them (`exam.signs`, kinds from rules/vocabulary/exam-signs.yaml)."""
-    if "exam_signs" not in ctx._cache:
+    if "exam_signs" not in ctx.memo:
         exam = ctx.case.exam
         out = [(kind, f.level, f.side) for kind, found in (("sensory_change", exam.sensory_loss),
                                                             ("motor_deficit", exam.motor_deficit),
@@ -41,8 +62,8 @@ def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
         out += [(ctx.vocab.sign_kind(s.sign) or "not_radicular", s.level, s.side) for s in exam.signs]
         if exam.straight_leg_raise == "positive":
             out.append(("nerve_tension", None, exam.straight_leg_raise_side))
-        ctx._cache["exam_signs"] = out
-    return ctx._cache["exam_signs"]
+        ctx.memo["exam_signs"] = out
+    return ctx.memo["exam_signs"]
 
 
 ROOT_SIGNS = ("sensory_change", "motor_deficit", "reflex_change")
@@ -161,13 +182,15 @@ def _pain(ctx: Context):
     return p.score if p.score is not None else p.with_medication
 
 
-@derived("pain.moderate_to_severe", "bool", "Pain of moderate to severe intensity (4/10 or more)", section="pain")
+@derived("pain.moderate_to_severe", "bool",
+         "Pain of moderate to severe intensity (a score at or above table moderate-pain-score)",
+         section="pain", tables=(MODERATE_PAIN,))
 def _moderate(ctx: Context):
     p = ctx.case.pain
     if p.severity is not None:
         return p.severity != "mild"
     scores = [s for s in (p.score, p.without_medication, p.with_medication) if s is not None]
-    return max(scores) >= 4 if scores else None
+    return max(scores) >= ctx.table(MODERATE_PAIN) if scores else None
 
 
 @derived("pain.radiating", "bool", "Pain radiates in a limb (radicular symptoms)", section="pain")
@@ -181,21 +204,23 @@ def _neuropathic(ctx: Context):
 
 
 @derived("pain.relief_matches_scores", "bool",
-         "Reported percent relief is consistent with the recorded pain scores (within 25 points)", section="pain")
+         "Reported percent relief is consistent with the recorded pain scores (within the points of table "
+         "relief-tolerance)", section="pain", tables=(RELIEF_TOLERANCE,))
 def _relief_matches(ctx: Context):
-    return relief_matches_scores(ctx.case.pain)
+    return relief_matches_scores(ctx.case.pain, ctx.table(RELIEF_TOLERANCE))
 
 
-def relief_matches_scores(p) -> Optional[bool]:
-    """Whether a reported percent relief fits the pain scores recorded with it (S2: "80% relief"
-    while scores stay 5-8/10 is not substantial relief); None when either is missing."""
+def relief_matches_scores(p, tolerance: float) -> Optional[bool]:
+    """Whether a reported percent relief fits the pain scores recorded with it, within `tolerance`
+    points (table relief-tolerance; S2: "80% relief" while scores stay 5-8/10 is not substantial
+    relief); None when either is missing."""
     if p.reported_relief_percent is None or p.with_medication is None:
         return None
     if p.without_medication:
         implied = 100 * (p.without_medication - p.with_medication) / p.without_medication
     else:
-        implied = 100 * (10 - p.with_medication) / 10
-    return abs(implied - p.reported_relief_percent) <= 25
+        implied = 100 * (10 - p.with_medication) / 10  # pain scores are out of 10 (a unit)
+    return abs(implied - p.reported_relief_percent) <= tolerance
 
 
 @derived("function.work_status", "text", "Work status", values=("full_duty", "modified_duty", "not_working", "retired"),
@@ -236,7 +261,7 @@ def _consistent_year(ctx: Context):
     if not ctx.documented("drug_screens"):
         return None
     return float(sum(1 for s in ctx.case.monitoring.drug_screens if s.consistent and
-                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)))
+                     (s.date is None or 0 <= (ctx.request_date - s.date).days <= DAYS_IN_YEAR)))
 
 
 @derived("monitoring.screens_past_year", "number", "Urine drug screens in the 12 months before the request",
@@ -245,7 +270,7 @@ def _screens_year(ctx: Context):
     if not ctx.documented("drug_screens"):
         return None
     return sum(1 for s in ctx.case.monitoring.drug_screens
-               if s.date is None or 0 <= (ctx.request_date - s.date).days <= 365)
+               if s.date is None or 0 <= (ctx.request_date - s.date).days <= DAYS_IN_YEAR)
 
 
 @derived("primary.certified", "bool", "The procedure this service accompanies is itself medically necessary",
@@ -282,3 +307,73 @@ def _pain_management(ctx: Context):
     if stated is not None:
         return stated
     return False if roles else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("case.chronic_phase")
+def _example_chronic(case, item, value, ctx):
+    case["injury_date"] = (ctx["date"] - dt.timedelta(weeks=30 if value else 4)).isoformat()
+
+
+@DECLARED.setter("monitoring.opioid_agreement", "monitoring.single_prescriber")
+def _example_monitoring(case, item, value, ctx):
+    case.setdefault("monitoring", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("monitoring.unaddressed_inconsistent_screens")
+def _example_screens(case, item, value, ctx):
+    case.setdefault("monitoring", {})["drug_screens"] = (
+        [{"consistent": True}] + [{"consistent": False, "addressed": False} for _ in range(int(value))])
+
+
+@DECLARED.setter("exam.objective_nerve_compromise", "exam.dermatomal_sensory_loss")
+def _example_exam(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]} if value else {"date": ctx["date"].isoformat()}
+
+
+@DECLARED.setter("spine.radiculopathy_corroborated")
+def _example_corroborated(case, item, value, ctx):
+    case["exam"] = {"sensory_loss": [{"level": "L5"}]}
+    case["studies"] = [{"kind": "mri", "region": "lumbar", "nerve_root_levels": ["L5" if value else "L3"]}]
+
+
+@DECLARED.setter("pain.moderate_to_severe")
+def _example_severity(case, item, value, ctx):
+    case.setdefault("pain", {})["score"] = 7 if value else 2
+
+
+@DECLARED.setter("pain.radiating", "pain.neuropathic")
+def _example_pain(case, item, value, ctx):
+    case.setdefault("pain", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("function.work_status", "function.adl_improved")
+def _example_function(case, item, value, ctx):
+    case.setdefault("function", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("primary.certified")
+def _example_primary(case, item, value, ctx):
+    """Accompany a consultation whose one criterion is met (certified) or not documented."""
+    primary = {"id": "primary", "request": "Pain management consultation"}
+    if value:
+        primary["documentation"] = {"additional_expertise_needed": True, "reason_stated": True}
+    case["items"].insert(0, primary)
+    item["accompanies"] = "primary"
+
+
+@DECLARED.setter("case.weeks_since_injury")
+def _example_weeks_since_injury(case, item, value, ctx):
+    case["injury_date"] = (ctx["date"] - dt.timedelta(days=round(value * 7))).isoformat()
+
+
+@DECLARED.setter("exam.trigger_points")
+def _example_trigger(case, item, value, ctx):
+    case.setdefault("exam", {})["trigger_points"] = value
+
+
+@DECLARED.setter("monitoring.screens_past_year")
+def _example_screens_year(case, item, value, ctx):
+    case.setdefault("monitoring", {})["drug_screens"] = [
+        {"consistent": True, "date": (ctx["date"] - dt.timedelta(days=60 * (i + 1))).isoformat()}
+        for i in range(min(int(value), 6))]

@@ -6,8 +6,11 @@ follows an operation reuses `postop.operation` and `postop.surgery_approved`
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet, Text
 from engine.knowledge.facts.services import requested_days
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Slings
 finding("open_large_rotator_cuff_repair", "bool",
@@ -58,10 +61,19 @@ finding("persistent_cognitive_symptoms", "bool",
         "of the request")
 
 
+FACILITY_STAYS = DECLARED.table("facility-stays", frozenset[Text])  # services that are facility stays
+
+
 @derived("request.facility_days", "number",
          "Days of a skilled nursing or inpatient rehabilitation facility stay requested", unit="days",
-         section="item", controllable=True)
+         section="item", controllable=True, tables=(FACILITY_STAYS,))
 def _facility_days(ctx: Context):
-    if ctx.resolved.name not in ("skilled_nursing_facility", "inpatient_rehabilitation"):
+    if ctx.resolved.name not in ctx.table(FACILITY_STAYS):
         return None
     return requested_days(ctx)
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.facility_days")
+def _example_facility_days(case, item, value, ctx):
+    item["days_supply"] = max(1.0, float(value))

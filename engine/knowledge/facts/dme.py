@@ -3,7 +3,10 @@ the DME definition (data in the item's vocabulary entry, `dme:`) and the documen
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("equipment_need", "bool",
         "The record names the limitation from the injury that the equipment addresses", scope="item")

@@ -5,7 +5,10 @@ non-benzodiazepine anxiolytics (anxiety disorder) and dantrolene (upper motor ne
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("other_aed_failed", "bool",
         "Trials of other anti-epilepsy drugs (e.g. gabapentin, pregabalin) failed or were not tolerated, "
@@ -43,3 +46,24 @@ def _other_aed_tried(ctx: Context):
     if stated is not None:
         return stated
     return False if ctx.documented("medications") else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("history.other_aed_tried")
+def _example_other_aed_tried(case, item, value, ctx):
+    """True: gabapentin (or another anti-epilepsy drug) in the history; False: a history without one."""
+    meds = case.setdefault("medications", [])
+    if value:
+        other = sorted(d.name for d in ctx["vocab"].drugs.values()
+                       if "anticonvulsant" in d.classes and d.name != ctx["name"])[0]
+        if not any(m["drug"] == other for m in meds):
+            meds.append({"drug": other, "status": "past"})
+    else:
+        vocab = ctx["vocab"]
+
+        def other_aed(med):
+            term = vocab.lookup(med["drug"])
+            return term is not None and "anticonvulsant" in term.classes and term.name != ctx["name"]
+
+        case["medications"] = [m for m in meds if not other_aed(m)]
+        case.setdefault("findings", {})["other_aed_failed"] = False

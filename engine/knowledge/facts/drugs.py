@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding, weeks_between
+from engine.knowledge.facts import examples
+from engine.knowledge.facts.base import Context, FactSet, Linear, weeks_between
 from engine.intake.requests import strength_mg_of, parse_sig
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("new_start", "bool", "The record says the requested drug is a new start (\"start Valium\", \"new Rx\"), "
         "not taken before", scope="item")
@@ -175,3 +181,116 @@ def _course(ctx: Context):
     if weeks is None or days is None:
         return None
     return round(weeks + days / 7, 1)
+
+
+# Levers: how the request's quantity and directions move the controllable facts above (ur check).
+@DECLARED.lever("request.quantity")
+def _quantity_lever(ctx: Context) -> Optional[Linear]:
+    q = ctx.resolved.quantity
+    return Linear("quantity", 1, 0, q, "quantity") if q is not None else None
+
+
+def _units_a_day(ctx: Context) -> Optional[float]:
+    return ctx.resolved.units_per_day if _drug(ctx) else None
+
+
+@DECLARED.lever("request.days_supply")
+def _days_lever(ctx: Context) -> Optional[Linear]:
+    u, q = _units_a_day(ctx), ctx.resolved.quantity
+    return Linear("quantity", 1 / u, 0, q, "days' supply", " days") if u and q is not None else None
+
+
+@DECLARED.lever("drug.course_weeks")
+def _course_lever(ctx: Context) -> Optional[Linear]:
+    u, q, weeks = _units_a_day(ctx), ctx.resolved.quantity, _weeks_on(ctx)
+    if not u or q is None or weeks is None:
+        return None
+    return Linear("quantity", 1 / (7 * u), weeks, q, "total weeks on the drug", " weeks")
+
+
+@DECLARED.lever("request.units_per_day")
+def _units_lever(ctx: Context) -> Optional[Linear]:
+    u = _units_a_day(ctx)
+    return Linear("units_per_day", 1, 0, u, "units a day") if u else None
+
+
+def _mme_per_unit(ctx: Context) -> Optional[float]:
+    r = ctx.resolved
+    drug = ctx.vocab.drugs.get(r.name)
+    if not _units_a_day(ctx) or "opioid" not in r.classes or not drug or not drug.mme_per_mg or not r.strength_mg:
+        return None
+    return r.strength_mg * drug.mme_per_mg
+
+
+@DECLARED.lever("opioid.request_mme")
+def _mme_lever(ctx: Context) -> Optional[Linear]:
+    per_unit, u = _mme_per_unit(ctx), _units_a_day(ctx)
+    return Linear("units_per_day", per_unit, 0, u, "MME a day") if per_unit else None
+
+
+@DECLARED.lever("opioid.total_mme")
+def _total_mme_lever(ctx: Context) -> Optional[Linear]:
+    per_unit, u = _mme_per_unit(ctx), _units_a_day(ctx)
+    total = _total_mme(ctx) if per_unit else None
+    if total is None:
+        return None
+    return Linear("units_per_day", per_unit, total - per_unit * u, u, "total MME a day of all opioids")
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("drug.current_use")
+def _example_current(case, item, value, ctx):
+    if value:
+        examples.medication_entry(case, ctx)
+    else:
+        case["medications"] = [m for m in case.get("medications", []) if m["drug"] != ctx["name"]]
+
+
+@DECLARED.setter("drug.course_weeks", "drug.weeks_on_drug")
+def _example_course(case, item, value, ctx):
+    item["days_supply"] = 7.0
+    weeks_before = max(0.0, value - 1.0)
+    examples.medication_entry(case, ctx)["since"] = (ctx["date"] - dt.timedelta(days=round(weeks_before * 7))).isoformat()
+
+
+@DECLARED.setter("drug.use_pattern")
+def _example_pattern(case, item, value, ctx):
+    examples.medication_entry(case, ctx)["pattern"] = value
+
+
+@DECLARED.setter("drug.pain_reduced", "drug.function_improved", "drug.aberrant_behavior", "drug.side_effects_reviewed")
+def _example_response(case, item, value, ctx):
+    examples.medication_entry(case, ctx).setdefault("response", {})[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("drug.other_same_class")
+def _example_same_class(case, item, value, ctx):
+    others = [d for d in ctx["vocab"].drugs.values()
+              if d.name != ctx["name"] and set(d.classes) & set(ctx["classes"]) - {"opioid"}]
+    for drug in others[: int(value)]:
+        case.setdefault("medications", []).append({"drug": drug.name, "status": "current"})
+
+
+@DECLARED.setter("opioid.total_mme", "opioid.request_mme")
+def _example_mme(case, item, value, ctx):
+    drug = ctx["vocab"].drugs.get(ctx["name"])
+    if drug is None or not drug.mme_per_mg:
+        return
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{round(value / (2 * drug.mme_per_mg), 1)}mg"
+
+
+@DECLARED.setter("request.days_supply")
+def _example_days(case, item, value, ctx):
+    item["days_supply"] = value
+
+
+@DECLARED.setter("drug.pain_reduction_percent")
+def _example_pain_percent(case, item, value, ctx):
+    examples.medication_entry(case, ctx).setdefault("response", {})["pain_reduction_percent"] = min(100.0, float(value))
+
+
+@DECLARED.setter("drug.current_opioid", "case.opioid_therapy")
+def _example_opioid(case, item, value, ctx):
+    if value:
+        examples.add_current(case, examples.other_drugs(ctx, "opioid", 1))

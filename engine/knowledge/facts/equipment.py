@@ -8,7 +8,10 @@ signs are declared with the surgical findings (engine/knowledge/facts/surgery.py
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet, Text
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Equipment: what the injury keeps the patient from doing, and the diagnoses devices treat.
 finding("postoperative_period", "bool",
@@ -67,14 +70,15 @@ finding("rotator_cuff_tear_suspected", "bool",
 finding("psychiatric_disorder", "bool",
         "A psychiatric disorder (depression, anxiety disorder, PTSD) is diagnosed by a mental-health professional")
 
-PSYCHOTROPIC = {"antidepressant", "benzodiazepine", "sedative_hypnotic", "anxiolytic", "atypical_antipsychotic"}
+PSYCHOTROPIC = DECLARED.table("psychotropic-classes", frozenset[Text])
 
 
 @derived("case.psychotropic_medications", "number",
          "Current antidepressants, benzodiazepines and sleep medications (the drugs a psychiatric "
-         "medication-management visit adjusts)")
+         "medication-management visit adjusts)", tables=(PSYCHOTROPIC,))
 def _psychotropics(ctx: Context):
     """Counted from the medication list; not documented when the case has no medication history."""
     if not ctx.documented("medications"):
         return None
-    return float(sum(1 for _, classes, _ in ctx.current_drugs() if PSYCHOTROPIC & set(classes)))
+    classes_of = ctx.table(PSYCHOTROPIC)
+    return float(sum(1 for _, classes, _ in ctx.current_drugs() if classes_of & set(classes)))

@@ -5,7 +5,10 @@ Each is declared once here with its type; an unknown finding name in a case is a
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("acute_exacerbation", "bool", "An acute exacerbation or flare-up of chronic pain is documented")
@@ -51,3 +54,12 @@ finding("equipment_or_membership", "bool",
          section="medication")
 def _current_meds(ctx: Context):
     return float(len(ctx.current_drugs())) if ctx.documented("medications") else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("case.current_medications")
+def _example_count(case, item, value, ctx):
+    meds = case.setdefault("medications", [])
+    for name in ("ibuprofen", "naproxen", "gabapentin", "duloxetine")[: max(0, int(value) - len(meds))]:
+        if name in ctx["vocab"].drugs:
+            meds.append({"drug": name, "status": "current"})

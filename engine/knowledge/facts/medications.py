@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from typing_extensions import TypedDict
+
+from engine.knowledge.facts import examples
+from engine.knowledge.facts.base import Context, FactSet, Number, Text, closed
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings the medication rules read (finding.<name>)
 finding("gi_ulcer_or_bleed_history", "bool", "A history of peptic ulcer, GI bleeding or perforation is documented")
@@ -29,12 +35,22 @@ finding("illicit_drug_use_suspected", "bool", "Use of illegal drugs or non-presc
 finding("misuse_risk", "text", "Risk of opioid misuse or addiction as stratified by the prescriber",
         values=("low", "moderate", "high"))
 
+
+
+@closed
+class GiRisk(TypedDict):
+    age_over: Number                    # older than this is a risk factor
+    drug_classes: frozenset[Text]       # current drugs of these classes are a risk factor
+    nsaids_taken_over: Number           # more NSAIDs already taken than this is a risk factor
+
+
+NEUROPATHIC_FIRST_LINE = DECLARED.table("neuropathic-first-line", frozenset[Text])  # drug classes
+GI_RISK = DECLARED.table("gi-risk", GiRisk)
+# Vocabulary class names the topical facts look for (names, not a guideline's choice).
 TOPICAL = "topical_analgesic"
 NOT_RECOMMENDED = "topical_not_recommended"
 COMPOUNDED = "compounded"
 _SPLIT = re.compile(r"\s*(?:/|,|\+|;|\band\b|\bwith\b)\s*", re.I)
-_NEUROPATHIC_FIRST_LINE = {"anticonvulsant", "tricyclic_antidepressant", "snri"}
-_GI_RISK_DRUGS = {"aspirin", "anticoagulant", "oral_corticosteroid"}
 
 
 def _unnamed_compound(classes: tuple[str, ...]) -> bool:
@@ -56,12 +72,12 @@ def _topical_classes(ctx: Context, text: str) -> Optional[tuple[str, ...]]:
 
 def ingredients(ctx: Context) -> Optional[list[tuple[str, ...]]]:
     """Topical classes of each ingredient of a topical item, or None when one cannot be classified."""
-    if "ingredients" not in ctx._cache:
+    if "ingredients" not in ctx.memo:
         out = None
         if ctx.resolved.kind == "drug" and TOPICAL in ctx.resolved.classes:
             out = _listed(ctx) if ctx.item.components else _named(ctx)
-        ctx._cache["ingredients"] = out
-    return ctx._cache["ingredients"]
+        ctx.memo["ingredients"] = out
+    return ctx.memo["ingredients"]
 
 
 def _listed(ctx: Context) -> Optional[list[tuple[str, ...]]]:
@@ -129,11 +145,11 @@ def _as_needed(ctx: Context):
 
 @derived("history.neuropathic_first_line_tried", "bool",
          "A first-line neuropathic drug (anti-epilepsy drug, tricyclic or SNRI) was tried, now or before",
-         section="medication")
+         section="medication", tables=(NEUROPATHIC_FIRST_LINE,))
 def _neuropathic_tried(ctx: Context):
     stated = ctx.case.findings.get("neuropathic_first_line_tried")
     meds = ctx.all_drugs()
-    if any(_NEUROPATHIC_FIRST_LINE & set(classes) for _, classes, _ in meds):
+    if any(ctx.table(NEUROPATHIC_FIRST_LINE) & set(classes) for _, classes, _ in meds):
         return True
     if stated is not None:
         return stated
@@ -177,11 +193,12 @@ def _nsaid_therapy(ctx: Context):
 
 
 @derived("gi.risk_factors", "number",
-         "GI risk factors with NSAID use: age over 65, ulcer or GI-bleed history, aspirin, corticosteroid or "
-         "anticoagulant use, more than one NSAID already taken (the requested drug is not counted: a switch "
-         "to a COX-2 inhibitor is not its own risk factor; not documented when none of these is recorded)",
-         section="medication")
+         "GI risk factors with NSAID use (table gi-risk): older age, ulcer or GI-bleed history, aspirin, "
+         "corticosteroid or anticoagulant use, more than one NSAID already taken (the requested drug is not "
+         "counted: a switch to a COX-2 inhibitor is not its own risk factor; not documented when none of "
+         "these is recorded)", section="medication", tables=(GI_RISK,))
 def _gi_risk(ctx: Context):
+    risk = ctx.table(GI_RISK)
     age = ctx.case.patient.age
     history = ctx.case.findings.get("gi_ulcer_or_bleed_history")
     current = ctx.current_drugs()
@@ -189,10 +206,10 @@ def _gi_risk(ctx: Context):
     # Celebrex) justify itself; adding a second NSAID is refused by mtus-cpmtg.nsaids.single_nsaid.
     nsaids = sum(1 for _, classes, _ in current if "nsaid" in classes)
     count = sum([
-        age is not None and age > 65,
+        age is not None and age > risk["age_over"],
         history is True,
-        any(_GI_RISK_DRUGS & set(classes) for _, classes, _ in current),
-        nsaids > 1,
+        any(risk["drug_classes"] & set(classes) for _, classes, _ in current),
+        nsaids > risk["nsaids_taken_over"],
     ])
     if count == 0 and ((age is None and history is None and not current) or not ctx.documented("medications")):
         return None
@@ -206,3 +223,38 @@ def _opioid_therapy(ctx: Context):
     if current or any("opioid" in c for c in _requested_classes(ctx)):
         return True
     return False if ctx.documented("medications") else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.daily_mg")
+def _example_daily_mg(case, item, value, ctx):
+    item["units_per_day"] = 2.0
+    item["strength"] = f"{max(1.0, value / 2)}mg"
+
+
+@DECLARED.setter("drug.nsaid_therapy")
+def _example_nsaid(case, item, value, ctx):
+    if value:
+        examples.add_current(case, examples.other_drugs(ctx, "nsaid", 1))
+
+
+@DECLARED.setter("drug.other_nsaids")
+def _example_other_nsaids(case, item, value, ctx):
+    examples.add_current(case, examples.other_drugs(ctx, "nsaid", int(value)))
+
+
+@DECLARED.setter("gi.risk_factors")
+def _example_gi(case, item, value, ctx):
+    """0: a documented low-risk patient; 1: an ulcer history; 2 or more: also over 65."""
+    case.setdefault("patient", {})["age"] = 70 if value >= 2 else 40
+    case.setdefault("findings", {})["gi_ulcer_or_bleed_history"] = value >= 1
+
+
+@DECLARED.setter("history.neuropathic_first_line_tried")
+def _example_neuropathic_tried(case, item, value, ctx):
+    case.setdefault("findings", {})["neuropathic_first_line_tried"] = value
+
+
+@DECLARED.setter("request.as_needed")
+def _example_prn(case, item, value, ctx):
+    item["sig"] = "1 every 6 hours as needed for pain" if value else "1 tablet twice daily"

@@ -4,7 +4,10 @@ programmes, hypnosis and biofeedback.
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet, Text
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("scientific_evidence_rebuttal", "bool",
@@ -42,22 +45,20 @@ def _with_cbt(ctx: Context):
     return None
 
 
-# Services that are active exercise (CPMTG 2009 p. 60: massage is an adjunct to "other recommended treatment
-# (e.g. exercise)"; pp. 46-47, 98-99: exercise and active therapy).
-_EXERCISE_SERVICES = {"physical_therapy", "occupational_therapy", "aquatic_therapy", "home_exercise",
-                      "work_hardening", "functional_restoration_program", "postop_physical_therapy"}
+# Services that are active exercise (table exercise-services)
+EXERCISE_SERVICES = DECLARED.table("exercise-services", frozenset[Text])
 
 
 @derived("therapy.with_exercise", "bool",
          "The treatment goes with active exercise: stated (finding.active_rehabilitation), an exercise therapy "
          "(PT, OT, aquatic therapy, a home exercise programme, work conditioning, a functional restoration "
          "programme) requested in the same request, or a home exercise programme in the record's history",
-         section="findings.active_rehabilitation")
+         section="findings.active_rehabilitation", tables=(EXERCISE_SERVICES,))
 def _with_exercise(ctx: Context):
     stated = ctx.case.findings.get("active_rehabilitation")
     if stated is not None:
         return stated
-    if any(term is not None and term.kind == "service" and term.name in _EXERCISE_SERVICES
+    if any(term is not None and term.kind == "service" and term.name in ctx.table(EXERCISE_SERVICES)
            for _, term in ctx.other_items()):
         return True
     for proc in ctx.case.procedures:
@@ -65,3 +66,11 @@ def _with_exercise(ctx: Context):
         if term is not None and term.name == "home_exercise":
             return True
     return None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.with_cbt")
+def _example_with_cbt(case, item, value, ctx):
+    """True: CBT requested alongside; false cannot be stated (the fact is then undocumented)."""
+    if value and "cognitive_behavioral_therapy" in ctx["vocab"].services:
+        case["items"].append({"id": f"cbt-{item['id']}", "request": "CBT x4"})

@@ -8,7 +8,10 @@ directly; no derived fact is added, so there is no bench setter module for this 
 
 from __future__ import annotations
 
-from engine.knowledge.facts import finding
+from engine.knowledge.facts.base import FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Buprenorphine (MTUS CPMTG 2009 "Buprenorphine"; ODG Pain, buprenorphine for chronic pain)
 finding("opioid_addiction_history", "bool",

@@ -13,31 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Optional
+from typing import Literal, Optional
 
 from engine.intake.cases import item_ids
-from engine.knowledge.facts import Context, derived, finding, weeks_between
-from engine.knowledge.facts.postsurgical import GENERAL_COURSE
+from engine.knowledge.facts.base import Context, FactSet, Number, Text, weeks_between
+from engine.knowledge.facts.postsurgical import COURSES
+from engine.knowledge.facts.procedures import STUDY_KINDS
 from engine.knowledge.facts.surgery import nerve_study_result
 from engine.intake.requests import count_levels, levels_in_text
 
-# The operations post-operative equipment rules tell apart.
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
+
+# The operation groups post-operative equipment rules tell apart: the values rules and cases may
+# write for postop.operation and finding.operation (the fact's vocabulary, like any text fact's values).
 OPERATIONS = ("knee_arthroplasty", "hip_arthroplasty", "acl_reconstruction", "knee_fracture_fixation",
               "hip_fracture_fixation", "knee_arthroscopy", "hip_arthroscopy", "ankle_or_foot_surgery",
               "shoulder_surgery", "upper_limb_surgery", "spinal_fusion", "spinal_decompression", "other")
 
 # Vocabulary service -> operation group (a surgery item the equipment accompanies).
-OPERATION_OF = {
-    "total_knee_arthroplasty": "knee_arthroplasty", "total_hip_arthroplasty": "hip_arthroplasty",
-    "acl_reconstruction": "acl_reconstruction", "knee_arthroscopy": "knee_arthroscopy",
-    "hip_arthroscopy": "hip_arthroscopy", "ankle_arthroscopy": "ankle_or_foot_surgery",
-    "plantar_fascia_release": "ankle_or_foot_surgery", "shoulder_arthroscopy": "shoulder_surgery",
-    "carpal_tunnel_release": "upper_limb_surgery", "trigger_finger_release": "upper_limb_surgery",
-    "de_quervain_release": "upper_limb_surgery", "cubital_tunnel_release": "upper_limb_surgery",
-    "lateral_epicondylar_release": "upper_limb_surgery", "spinal_fusion": "spinal_fusion",
-    "lumbar_interbody_fusion": "spinal_fusion", "cervical_fusion": "spinal_fusion",
-    "spinal_decompression": "spinal_decompression",
-}
+OPERATION_GROUPS = DECLARED.table("operation-groups", dict[Text, Literal[OPERATIONS]])  # type: ignore[valid-type]
+FUSION_MULTILEVEL = DECLARED.table("fusion-multilevel", Number)  # levels from which a fusion is multilevel
 
 # Post-operative equipment
 finding("operation", "text",
@@ -99,41 +95,42 @@ def _accompanied_item(ctx: Context):
 @derived("postop.operation", "text",
          "The operation post-operative equipment follows: the surgery item it accompanies, else "
          "finding.operation, else the latest operation in the procedure history (of the item's region when "
-         "it names one)", values=OPERATIONS, section="item")
+         "it names one)", values=OPERATIONS, section="item",
+         tables=(OPERATION_GROUPS,))
 def _operation(ctx: Context):
     term = ctx.accompanied_term()
     if term is not None and term.kind == "service":
-        return OPERATION_OF.get(term.name, "other")
+        return ctx.table(OPERATION_GROUPS).get(term.name, "other")
     stated = ctx.case.findings.get("operation")
     if stated is not None:
         return stated
     done = operation_done(ctx)
-    return OPERATION_OF[done[0]] if done else None
+    return ctx.table(OPERATION_GROUPS)[done[0]] if done else None
 
 
 def operation_done(ctx: Context) -> Optional[tuple[str, Optional[dt.date]]]:
     """The latest operation in the procedure history ("s/p R TKA 6/2/15"), as (service, date): of the
     item's region when the item names one, dated ones before undated ones; None when there is none."""
-    if "operation_done" not in ctx._cache:
+    if "operation_done" not in ctx.memo:
         region = ctx.resolved.region
         found = []
         for proc in ctx.case.procedures:
             term = ctx.vocab.lookup(proc.service) if proc.kind != "other" else None
-            if term is None or term.kind != "service" or term.name not in OPERATION_OF:
+            if term is None or term.kind != "service" or term.name not in ctx.table(OPERATION_GROUPS):
                 continue
             where = proc.region or ctx.vocab.services[term.name].region
             if region and where and where != region:
                 continue
             found.append(((proc.date or dt.date.min), term.name, proc.date))
-        ctx._cache["operation_done"] = max(found)[1:] if found else None
-    return ctx._cache["operation_done"]
+        ctx.memo["operation_done"] = max(found)[1:] if found else None
+    return ctx.memo["operation_done"]
 
 
 @derived("postop.surgery_approved", "bool",
          "The operation this equipment follows is medically necessary (the surgery item it accompanies is "
          "certified) or, when the request does not include the surgery, is documented as done or scheduled "
          "(finding.postoperative_period), or is dated in the procedure history within its postsurgical "
-         "physical medicine period before the request", section="item")
+         "physical medicine period before the request", section="item", tables=(OPERATION_GROUPS, COURSES))
 def _surgery_approved(ctx: Context):
     target = ctx.resolved.accompanies
     if target is not None:
@@ -145,26 +142,23 @@ def _surgery_approved(ctx: Context):
     # an operation dated in the history: done, so the equipment follows it while inside the
     # operation's postsurgical physical medicine period (8 CCR 9792.24.3); later it is not post-operative
     done = operation_done(ctx)
-    if done is None or done[1] is None or done[0] not in GENERAL_COURSE:
+    courses = ctx.table(COURSES)
+    if done is None or done[1] is None or done[0] not in courses:
         return None
-    return weeks_between(done[1], ctx.request_date) <= GENERAL_COURSE[done[0]][1]
-
-
-_RISKS = ("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",
-          "diabetes", "renal_disease", "alcoholism", "osteoporosis")
+    return weeks_between(done[1], ctx.request_date) <= courses[done[0]]["period_weeks"]
 
 
 @derived("fusion.nonunion_risk", "bool",
          "A risk factor for a failed spinal fusion is documented (finding.fusion_nonunion_risk), or the fusion "
-         "the request accompanies covers more than one level", section="item")
+         "the request accompanies covers more than one level", section="item", tables=(FUSION_MULTILEVEL,))
 def _nonunion_risk(ctx: Context):
     stated = ctx.case.findings.get("fusion_nonunion_risk")
-    if stated in _RISKS:
+    if stated is not None and stated != "none":  # every other value the finding allows is a risk factor
         return True
     item = _accompanied_item(ctx)
     if item is not None:
         levels = item.levels if item.levels is not None else levels_in_text(item.request)
-        if levels and count_levels(levels) >= 2:
+        if levels and count_levels(levels) >= ctx.table(FUSION_MULTILEVEL):
             return True
     return False if stated == "none" else None
 
@@ -174,6 +168,30 @@ _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
 
 @derived("surgery.ulnar_neuropathy_on_edx", "bool",
          "Electrodiagnostic studies (nerve conduction or EMG) of the elbow, or naming the ulnar nerve or cubital "
-         "tunnel, show ulnar neuropathy", section="studies")
+         "tunnel, show ulnar neuropathy", section="studies", tables=(STUDY_KINDS,))
 def _ulnar_edx(ctx: Context):
-    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)
+    return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)  # the cubital tunnel is at the elbow: anatomy
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("postop.operation")
+def _example_operation(case, item, value, ctx):
+    """The operation the equipment follows, as the record states it (no surgery item in the request)."""
+    case.setdefault("findings", {})["operation"] = value
+
+
+@DECLARED.setter("postop.surgery_approved")
+def _example_surgery_approved(case, item, value, ctx):
+    """The surgery done or scheduled (true) or documented as not planned (false)."""
+    case.setdefault("findings", {})["postoperative_period"] = bool(value)
+
+
+@DECLARED.setter("fusion.nonunion_risk")
+def _example_nonunion_risk(case, item, value, ctx):
+    case.setdefault("findings", {})["fusion_nonunion_risk"] = "current_smoker" if value else "none"
+
+
+@DECLARED.setter("surgery.ulnar_neuropathy_on_edx")
+def _example_ulnar_edx(case, item, value, ctx):
+    case.setdefault("studies", []).append({"kind": "ncs", "region": "elbow", "findings": "ulnar nerve study",
+                                            "significant_pathology": bool(value)})

@@ -10,23 +10,29 @@ with no operation on record, a patient whose documented hand problem is carpal t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
-from engine.knowledge.facts.orthopedic_surgery import OPERATION_OF
-from engine.knowledge.facts.postsurgical import GENERAL_COURSE
+from engine.knowledge.facts.base import Context, FactSet
+from engine.knowledge.facts.orthopedic_surgery import OPERATION_GROUPS
+from engine.knowledge.facts.postsurgical import COURSES
 
-_SURGERIES = set(OPERATION_OF) | set(GENERAL_COURSE)
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
+
 _POSTOP_WORDS = re.compile(r"\bpost[\s-]?op(?:erative(?:ly)?)?\b|\bafter (?:the )?(?:surgery|release)\b", re.I)
 _CTR_WORDS = re.compile(r"carpal tunnel release|\bCTR\b", re.I)
 
 
 def _latest_surgery(ctx: Context) -> Optional[str]:
+    """The latest operation in the history: a service of table operation-groups or postsurgical-courses."""
+    surgeries = set(ctx.table(OPERATION_GROUPS)) | set(ctx.table(COURSES))
     done = []
     for proc in ctx.case.procedures:
         term = ctx.vocab.lookup(proc.service)
-        if term is not None and term.kind == "service" and term.name in _SURGERIES:
+        if term is not None and term.kind == "service" and term.name in surgeries:
             done.append((proc.date.toordinal() if proc.date else 0, term.name))
     return max(done)[1] if done else None
 
@@ -34,7 +40,7 @@ def _latest_surgery(ctx: Context) -> Optional[str]:
 @derived("splint.after_carpal_tunnel_release", "bool",
          "The wrist splint is for the period after a carpal tunnel release: requested with the release, or "
          "requested as post-operative when the operation it follows is a carpal tunnel release",
-         section="item")
+         section="item", tables=(OPERATION_GROUPS, COURSES))
 def _after_ctr(ctx: Context):
     if ctx.resolved.kind != "service" or ctx.resolved.name != "wrist_splint":
         return None
@@ -59,3 +65,14 @@ def _after_ctr(ctx: Context):
 finding("acute_knee_injury", "bool",
         "An acute knee injury that a short immobilisation rests is documented: an acute sprain or ligament "
         "injury, patellar dislocation, fracture about the knee, or an acute tendon injury")
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("splint.after_carpal_tunnel_release")
+def _example_after_ctr(case, item, value, ctx):
+    """True: a carpal tunnel release three weeks ago and the splint requested as post-operative."""
+    if not value:
+        return
+    day = (ctx["date"] - dt.timedelta(days=21)).isoformat()
+    case.setdefault("procedures", []).append({"service": "carpal tunnel release", "region": "wrist", "date": day})
+    case.setdefault("findings", {})["postoperative_period"] = True

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding  # noqa: F401
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Functional capacity evaluation (ACOEM Ch. 7; ODG Fitness for Duty)
 finding("prior_return_to_work_failed", "bool",
@@ -70,3 +73,12 @@ def _idds_stage(ctx: Context):
     if _TRIAL.search(text):
         return "trial"
     return "implant"
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.idds_stage")
+def _example_idds_stage(case, item, value, ctx):
+    item["name"] = ctx["name"]
+    requests = {"trial": "Intrathecal morphine trial", "implant": "Intrathecal pump implantation",
+                "maintenance": "Intrathecal pump refill and reprogramming"}
+    item["request"] = requests.get(value, requests["implant"])

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
-from engine.knowledge.facts import Context, derived, weeks_between
-from engine.knowledge.facts.core import radicular_signs
+import datetime as dt
+from typing import Optional
+
+from typing_extensions import TypedDict
+
+from engine.knowledge.facts import examples
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Linear, Text, closed, weeks_between
+from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, radicular_signs
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
+
+
+
+@closed
+class StudyKinds(TypedDict):
+    by_service: dict[Text, tuple[Text, ...]]  # imaging or nerve-study service -> study kinds of the same kind
+    electrodiagnostic: tuple[Text, ...]       # study kinds that are electrodiagnostic (EMG/NCS)
+    imaging: tuple[Text, ...]                 # study kinds that image a lesion (surgery facts)
+    nerve_studies: tuple[Text, ...]           # study kinds that test nerve conduction (surgery facts)
+
+
+STUDY_KINDS = DECLARED.table("study-kinds", StudyKinds)
+# Spinal region -> nerve-root name prefixes: anatomy (lumbar roots are L and S), not a guideline choice.
+_ROOT_PREFIX = {"lumbar": ("L", "S"), "sacral": ("L", "S"), "cervical": ("C",), "thoracic": ("T",)}
 
 
 def _tests_named(ctx: Context) -> list[str]:
@@ -62,7 +85,7 @@ def _ingredients(ctx: Context, generic: str) -> list[str]:
 
 
 @derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
-         section="procedures")
+         section="procedures", tables=(SAME_THERAPY,))
 def _prior_count(ctx: Context):
     if not _service(ctx) or not ctx.documented("procedures"):
         return None
@@ -71,11 +94,11 @@ def _prior_count(ctx: Context):
 
 @derived("history.prior_count_past_year", "number",
          "Earlier procedures of the requested service in the same region within the last 12 months",
-         section="procedures")
+         section="procedures", tables=(SAME_THERAPY,))
 def _prior_year(ctx: Context):
     if not _service(ctx) or not ctx.documented("procedures"):
         return None
-    return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= 365))
+    return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= DAYS_IN_YEAR))
 
 
 def _last(ctx: Context, field: str):
@@ -84,31 +107,31 @@ def _last(ctx: Context, field: str):
 
 
 @derived("history.last_relief_percent", "number", "Percent pain relief after the most recent prior procedure",
-         unit="%", section="procedures")
+         unit="%", section="procedures", tables=(SAME_THERAPY,))
 def _relief(ctx: Context):
     return _last(ctx, "relief_percent")
 
 
 @derived("history.last_relief_weeks", "number", "How many weeks that relief lasted", unit="weeks",
-         section="procedures")
+         section="procedures", tables=(SAME_THERAPY,))
 def _relief_weeks(ctx: Context):
     return _last(ctx, "relief_weeks")
 
 
 @derived("history.last_medication_reduced", "bool", "Medication use fell after the most recent prior procedure",
-         section="procedures")
+         section="procedures", tables=(SAME_THERAPY,))
 def _med_reduced(ctx: Context):
     return _last(ctx, "medication_reduced")
 
 
 @derived("history.last_function_improved", "bool",
-         "Objective functional improvement after the most recent prior procedure or course", section="procedures")
+         "Objective functional improvement after the most recent prior procedure or course", section="procedures", tables=(SAME_THERAPY,))
 def _func(ctx: Context):
     return _last(ctx, "function_improved")
 
 
 @derived("history.prior_visits", "number", "Visits of the requested therapy already completed for this injury",
-         section="procedures")
+         section="procedures", tables=(SAME_THERAPY,))
 def _prior_visits(ctx: Context):
     if not _service(ctx):
         return None
@@ -116,14 +139,15 @@ def _prior_visits(ctx: Context):
 
 
 @derived("history.total_visits", "number", "Visits already completed plus the visits requested", section="procedures",
-         controllable=True)
+         controllable=True, tables=(SAME_THERAPY,))
 def _total_visits(ctx: Context):
     if not _service(ctx) or ctx.resolved.visits is None:
         return None
     return float(sum(p.visits or 0 for p in ctx.prior())) + ctx.resolved.visits
 
 
-@derived("imaging.prior_study", "bool", "A study of the same kind and region was done before", section="studies")
+@derived("imaging.prior_study", "bool", "A study of the same kind and region was done before", section="studies",
+         tables=(STUDY_KINDS,))
 def _prior_study(ctx: Context):
     kind = _study_kind(ctx)
     if kind is None or not ctx.documented("studies"):
@@ -133,7 +157,7 @@ def _prior_study(ctx: Context):
 
 
 @derived("imaging.weeks_since_prior_study", "number", "Weeks since the last study of the same kind and region",
-         unit="weeks", section="studies")
+         unit="weeks", section="studies", tables=(STUDY_KINDS,))
 def _since_study(ctx: Context):
     kind = _study_kind(ctx)
     if kind is None:
@@ -143,12 +167,8 @@ def _since_study(ctx: Context):
     return weeks_between(max(dates), ctx.request_date) if dates else None
 
 
-_STUDY_KINDS = {"mri": ("mri",), "ct": ("ct",), "xray": ("xray",), "emg_ncs": ("emg", "ncs", "emg_ncs"),
-                "bone_scan": ("bone_scan",)}
-
-
 def _study_kind(ctx: Context):
-    return _STUDY_KINDS.get(ctx.resolved.name) if _service(ctx) else None
+    return ctx.table(STUDY_KINDS)["by_service"].get(ctx.resolved.name) if _service(ctx) else None
 
 
 @derived("request.region", "text", "Body region of the requested service",
@@ -158,17 +178,13 @@ def _region(ctx: Context):
     return ctx.resolved.region
 
 
-_EDX_KINDS = ("emg", "ncs", "emg_ncs")
-_ROOT_PREFIX = {"lumbar": ("L", "S"), "sacral": ("L", "S"), "cervical": ("C",), "thoracic": ("T",)}
-
-
 @derived("spine.electrodiagnostic_nerve_dysfunction", "bool",
          "An electrodiagnostic study (EMG/NCS) shows nerve-root dysfunction in the spinal region of the request "
-         "(physiological evidence of nerve dysfunction)", section="studies")
+         "(physiological evidence of nerve dysfunction)", section="studies", tables=(STUDY_KINDS,))
 def _edx_dysfunction(ctx: Context):
     region = ctx.resolved.region if _service(ctx) else None
     prefixes = _ROOT_PREFIX.get(region or "")
-    studies = [s for s in ctx.case.studies if s.kind in _EDX_KINDS
+    studies = [s for s in ctx.case.studies if s.kind in ctx.table(STUDY_KINDS)["electrodiagnostic"]
                and (region is None or s.region == region
                     or (prefixes and any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels)))]
     if not studies:
@@ -179,29 +195,33 @@ def _edx_dysfunction(ctx: Context):
     return False if any(s.significant_pathology is False for s in studies) else None
 
 
-# CPMTG 2009 p. 46 (ESIs, criterion 2, as S0 quotes it): conservative treatment is "exercises, physical
-# methods, NSAIDs and muscle relaxants". The services and drug classes that are such treatment:
-_CONSERVATIVE_SERVICES = {"physical_therapy", "chiropractic", "occupational_therapy", "aquatic_therapy",
-                          "home_exercise", "acupuncture"}
-_CONSERVATIVE_CLASSES = {"nsaid", "muscle_relaxant"}
+@closed
+class ConservativeCare(TypedDict):
+    services: frozenset[Text]      # services that are conservative treatment
+    drug_classes: frozenset[Text]  # drug classes that are conservative treatment
+
+
+CONSERVATIVE_CARE = DECLARED.table("conservative-care", ConservativeCare)
 
 
 def _conservative_services(ctx: Context) -> list:
-    """Prior courses in the history that are conservative care (therapy, exercise, acupuncture)."""
+    """Prior courses in the history that are conservative care (table conservative-care)."""
+    services = ctx.table(CONSERVATIVE_CARE)["services"]
     return [p for p in ctx.case.procedures if p.kind != "other"
-            and (term := ctx.vocab.lookup(p.service)) is not None and term.name in _CONSERVATIVE_SERVICES]
+            and (term := ctx.vocab.lookup(p.service)) is not None and term.name in services]
 
 
 @derived("history.conservative_care_weeks", "number",
          "Weeks of conservative care before the request: stated (finding.conservative_care_weeks), or from the "
          "earliest dated course of therapy or start of an NSAID or muscle relaxant in the history", unit="weeks",
-         section="procedures")
+         section="procedures", tables=(CONSERVATIVE_CARE,))
 def _conservative_weeks(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_weeks")
     if stated is not None:
         return stated
     starts = [p.date for p in _conservative_services(ctx) if p.date]
-    starts += [med.since for med, classes, _ in ctx.all_drugs() if med.since and _CONSERVATIVE_CLASSES & set(classes)]
+    classes_of_care = ctx.table(CONSERVATIVE_CARE)["drug_classes"]
+    starts += [med.since for med, classes, _ in ctx.all_drugs() if med.since and classes_of_care & set(classes)]
     starts = [d for d in starts if d <= ctx.request_date]
     return weeks_between(min(starts), ctx.request_date) if starts else None
 
@@ -209,19 +229,108 @@ def _conservative_weeks(ctx: Context):
 @derived("history.conservative_care_failed", "bool",
          "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
          "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
-         "history and moderate or radiating pain persists at the request", section="procedures")
+         "history and moderate or radiating pain persists at the request", section="procedures",
+         tables=(CONSERVATIVE_CARE, MODERATE_PAIN))
 def _conservative_failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
     if stated is not None:
         return stated
     tried = bool(_conservative_services(ctx))
-    tried = tried or any(_CONSERVATIVE_CLASSES & set(classes) for _, classes, _ in ctx.all_drugs())
+    classes_of_care = ctx.table(CONSERVATIVE_CARE)["drug_classes"]
+    tried = tried or any(classes_of_care & set(classes) for _, classes, _ in ctx.all_drugs())
     if not tried:
         return None
     pain = ctx.case.pain
     scores = [s for s in (pain.score, pain.with_medication) if s is not None]
     if pain.radiating is not None or pain.severity is not None or scores:
-        persists = pain.radiating or (pain.severity not in (None, "mild")) or (bool(scores) and max(scores) >= 4)
+        moderate = bool(scores) and max(scores) >= ctx.table(MODERATE_PAIN)
+        persists = pain.radiating or (pain.severity not in (None, "mild")) or moderate
     else:  # the pain is not described: radicular signs on the latest examination show the problem persists
         persists = radicular_signs(ctx) is True
     return True if persists else None
+
+
+# Levers: how the request's visits, weeks and levels move the controllable facts above (ur check).
+@DECLARED.lever("request.visits")
+def _visits_lever(ctx: Context) -> Optional[Linear]:
+    visits = ctx.resolved.visits if _service(ctx) else None
+    return Linear("visits", 1, 0, visits, "visits") if visits is not None else None
+
+
+@DECLARED.lever("history.total_visits")
+def _total_visits_lever(ctx: Context) -> Optional[Linear]:
+    visits = ctx.resolved.visits if _service(ctx) else None
+    if visits is None:
+        return None
+    return Linear("visits", 1, _prior_visits(ctx) or 0.0, visits, "visits including those already done")
+
+
+@DECLARED.lever("request.weeks")
+def _weeks_lever(ctx: Context) -> Optional[Linear]:
+    weeks = ctx.resolved.weeks
+    return Linear("weeks", 1, 0, weeks, "weeks", " weeks") if weeks is not None else None
+
+
+@DECLARED.lever("request.levels")
+def _levels_lever(ctx: Context) -> Optional[Linear]:
+    count = ctx.resolved.levels_count
+    return Linear("levels", 1, 0, float(count), "levels per session") if count is not None else None
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.levels")
+def _example_levels(case, item, value, ctx):
+    item["levels"] = examples.LEVELS[: max(1, min(int(value), 3))]
+
+
+@DECLARED.setter("request.approach", "request.region")
+def _example_item_field(case, item, value, ctx):
+    item[ctx["fact"].split(".", 1)[1]] = value
+
+
+@DECLARED.setter("request.visits")
+def _example_visits(case, item, value, ctx):
+    item["visits"] = int(value)
+
+
+@DECLARED.setter("request.unjustified_components")
+def _example_components(case, item, value, ctx):
+    item["components"] = [f"test {i}" for i in range(int(value) + 1)]
+    item["justified_components"] = ["test 0"]
+
+
+@DECLARED.setter("history.prior_count", "history.prior_count_past_year")
+def _example_prior(case, item, value, ctx):
+    days = 200 if ctx["fact"].endswith("past_year") else 500
+    case["procedures"] = [p for p in case.get("procedures", []) if p["service"] != ctx["name"]]
+    for i in range(int(value)):
+        case["procedures"].append({"service": ctx["name"],
+                                   "date": (ctx["date"] - dt.timedelta(days=days + 30 * i)).isoformat()})
+
+
+@DECLARED.setter("history.last_relief_percent", "history.last_relief_weeks", "history.last_medication_reduced",
+        "history.last_function_improved")
+def _example_last(case, item, value, ctx):
+    field = ctx["fact"].split(".", 1)[1].replace("last_", "")
+    examples.procedures_of(case, ctx)[-1][field] = min(100, int(value)) if field == "relief_percent" else value
+
+
+@DECLARED.setter("imaging.prior_study")
+def _example_study(case, item, value, ctx):
+    if value:
+        case.setdefault("studies", []).append({"kind": ctx["name"] if ctx["name"] in ("mri", "ct", "xray") else "mri",
+                                               "region": item.get("region", "lumbar")})
+
+
+@DECLARED.setter("spine.electrodiagnostic_nerve_dysfunction")
+def _example_edx_dysfunction(case, item, value, ctx):
+    """A lumbar EMG naming an L5 root lesion (true) or reported normal (false)."""
+    study = {"kind": "emg", "region": "lumbar"}
+    study.update({"nerve_root_levels": ["L5"]} if value else {"significant_pathology": False})
+    case.setdefault("studies", []).append(study)
+    item.setdefault("region", "lumbar")
+
+
+@DECLARED.setter("history.total_visits", "therapy.injury_visits")
+def _example_total_visits(case, item, value, ctx):
+    item["visits"] = max(1, int(value))

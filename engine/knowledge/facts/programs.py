@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 finding("program_subjective_gains", "bool",
         "The patient reports gains from the programme sessions attended (less pain, better coping, mood, "
@@ -36,6 +39,6 @@ _MORE = re.compile(r"\b(?:additional|continued|continuing|continuation|continue|
 
 @derived("program.in_progress", "bool",
          "The patient is already in the programme: sessions attended are documented, or the request asks "
-         "for more sessions", section="procedures")
+         "for more sessions", section="procedures", tables=(SAME_THERAPY,))
 def _in_progress(ctx: Context):
     return True if ctx.prior() or _MORE.search(ctx.item.request) else None

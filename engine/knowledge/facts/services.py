@@ -11,8 +11,14 @@ import datetime as dt
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from typing_extensions import TypedDict
+
+from engine.knowledge.facts import examples
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Number, Text, closed
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("therapy_diagnosis", "text",
@@ -57,7 +63,29 @@ finding("implant_or_program_planned", "bool",
 finding("delayed_recovery_risk", "bool",
         "Risk factors for delayed recovery (e.g. fear-avoidance beliefs) are documented")
 
-ALLOWED_VISITS = {"myalgia": 10, "radiculitis": 10, "crps": 24, "arthritis": 9}
+
+
+@closed
+class DiagnosisGroup(TypedDict):
+    group: Text                 # a diagnosis group of table visit-allowances
+    words: tuple[Text, ...]     # words that name it in a listed diagnosis
+
+
+@closed
+class DiagnosisGroups(TypedDict):
+    groups: tuple[DiagnosisGroup, ...]  # most generous group first: the first that matches wins
+    otherwise: Text                     # group of a listed diagnosis that names none of them
+
+
+@closed
+class VisitCap(TypedDict):
+    injured_from: dt.date  # the per-injury cap applies to injuries on or after this date
+
+
+VISIT_ALLOWANCES = DECLARED.table("visit-allowances", dict[Text, Number])  # diagnosis group -> visits
+DIAGNOSIS_GROUPS = DECLARED.table("diagnosis-groups", DiagnosisGroups)
+VISIT_CAP = DECLARED.table("visit-cap", VisitCap)
+# Reading requests (abbreviations, limb words, units of time): how providers write, not a guideline choice.
 _NCS = re.compile(r"\b(ncs|ncv|nerve conduction)", re.I)
 _LOWER = re.compile(r"lower extremit|lower limb|\bles?\b|\bble\b|\blegs?\b|\blle\b|\brle\b", re.I)
 _UPPER = re.compile(r"upper extremit|upper limb|\bues?\b|\bbue\b|\barms?\b|\blue\b|\brue\b", re.I)
@@ -69,7 +97,7 @@ _DAYS_A_WEEK = re.compile(r"\b(\d)\s*(?:days?|x)\s*(?:a|per|/)\s*w(?:ee)?k\b", r
 # home care that is itself medical treatment: therapy, nursing, wound care, infusions, injections
 _HOME_MEDICAL = re.compile(r"(?i:\b(?:physical therapy|occupational therapy|nursing|nurse|wound|infusion|"
                            r"injections?|dressing changes?|skilled)\b)|\b(?:PT|OT|RN|LVN)\b")
-_DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}
+_DAY_FACTOR = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30}  # units: days in each
 
 
 def _is_service(ctx: Context) -> bool:
@@ -77,43 +105,35 @@ def _is_service(ctx: Context) -> bool:
 
 
 @derived("therapy.allowed_visits", "number",
-         "Visits the guideline allows for the diagnosis (myalgia 10, radiculitis 10, CRPS 24, arthritis 9); "
-         "from finding.therapy_diagnosis, else read from the case's listed diagnoses (other listed "
-         "diagnoses: the general myalgia guidance)",
-         section="findings.therapy_diagnosis")
+         "Visits the guideline allows for the diagnosis (table visit-allowances); from "
+         "finding.therapy_diagnosis, else read from the case's listed diagnoses (table diagnosis-groups)",
+         section="findings.therapy_diagnosis", tables=(VISIT_ALLOWANCES, DIAGNOSIS_GROUPS))
 def _allowed(ctx: Context):
     stated = ctx.case.findings.get("therapy_diagnosis")
     if stated == "postsurgical":  # past the postsurgical period: the listed diagnoses decide
         stated = None
-    return ALLOWED_VISITS.get(str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses))
+    group = str(stated) if stated is not None else _diagnosis_group(ctx.case.diagnoses, ctx.table(DIAGNOSIS_GROUPS))
+    return ctx.table(VISIT_ALLOWANCES).get(group)
 
 
-_DIAGNOSIS_WORDS = (  # most generous group first: a case with CRPS and a strain is a CRPS case
-    ("crps", ("crps", "complex regional", "reflex sympathetic", "rsd")),
-    ("radiculitis", ("radicul", "neuritis", "neuralgia", "sciatica")),
-    ("arthritis", ("arthritis", "arthrosis", "degenerative joint")),
-    ("myalgia", ("myalgia", "myositis", "sprain", "strain")),
-)
-
-
-def _diagnosis_group(diagnoses: list[str]):
+def _diagnosis_group(diagnoses: list[str], groups: DiagnosisGroups) -> Optional[str]:
     """Visit-guidance group read from the listed diagnoses when `therapy_diagnosis` is not stated.
 
-    A listed musculoskeletal diagnosis that names none of the groups ("lumbar disc protrusion",
-    "low back pain", "shoulder impingement") gets the general myalgia/myositis guidance (9-10 visits),
-    as the guideline's "unspecified" categories are applied in review; only a case listing no
-    diagnosis at all leaves the allowance undocumented.
+    A listed diagnosis that names none of the groups ("lumbar disc protrusion", "low back pain")
+    gets the table's `otherwise` group (the general guidance, as the guideline's "unspecified"
+    categories are applied in review); only a case listing no diagnosis at all leaves the
+    allowance undocumented.
     """
     text = " ".join(diagnoses).lower()
-    for group, words in _DIAGNOSIS_WORDS:
-        if any(word in text for word in words):
-            return group
-    return "myalgia" if text.strip() else None
+    for entry in groups["groups"]:
+        if any(word in text for word in entry["words"]):
+            return entry["group"]
+    return groups["otherwise"] if text.strip() else None
 
 
 @derived("therapy.visits_beyond_allowance", "number",
          "Visits already done plus those requested, minus the visits allowed for the diagnosis",
-         section="procedures", controllable=True)
+         section="procedures", controllable=True, tables=(VISIT_ALLOWANCES, DIAGNOSIS_GROUPS, SAME_THERAPY))
 def _beyond(ctx: Context):
     allowed = _allowed(ctx)
     if allowed is None or not _is_service(ctx) or ctx.resolved.visits is None:
@@ -139,9 +159,12 @@ def _injury_visits(ctx: Context):
     return float(done + ctx.resolved.visits)
 
 
-@derived("case.injury_on_or_after_2004", "bool", "The injury happened on or after 1 January 2004")
+@derived("case.injury_on_or_after_2004", "bool",
+         "The injury happened on or after the date the statutory per-injury visit cap starts (table visit-cap)",
+         tables=(VISIT_CAP,))
 def _after_2004(ctx: Context):
-    return None if ctx.case.injury_date is None else ctx.case.injury_date >= dt.date(2004, 1, 1)
+    injured = ctx.case.injury_date
+    return None if injured is None else injured >= ctx.table(VISIT_CAP)["injured_from"]
 
 
 @derived("request.frequency_per_week", "number", "Visits a week requested", section="item", controllable=True)
@@ -221,7 +244,10 @@ def _limb(ctx: Context):
         return "lower"
     if _UPPER.search(text):
         return "upper"
-    return {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}.get(ctx.resolved.region or "")
+    return _LIMB_OF_SPINE.get(ctx.resolved.region or "")
+
+
+_LIMB_OF_SPINE = {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}  # anatomy: the limbs its roots supply
 
 
 @derived("request.esi_same_session", "bool", "An epidural steroid injection is requested in the same request",
@@ -261,7 +287,7 @@ def _steroid_done(ctx: Context):
 
 
 @derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
-         unit="weeks", section="procedures")
+         unit="weeks", section="procedures", tables=(SAME_THERAPY,))
 def _since_last(ctx: Context):
     prior = ctx.prior() if _is_service(ctx) else []
     dates = [p.date for p in prior if p.date]
@@ -278,3 +304,84 @@ def _obvious(ctx: Context):
         return False if (exam.date or exam.documented_in or exam.straight_leg_raise or exam.signs) else None
     study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
     return bool(study_levels) and (None in levels or bool(levels & study_levels))
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.frequency_per_week")
+def _example_frequency(case, item, value, ctx):
+    item["frequency_per_week"] = max(1.0, value)
+
+
+@DECLARED.setter("case.injury_on_or_after_2004")
+def _example_injury_2004(case, item, value, ctx):
+    case["injury_date"] = "2008-03-01" if value else "2001-03-01"
+
+
+@DECLARED.setter("request.injections")
+def _example_injections(case, item, value, ctx):
+    item["quantity"] = max(1.0, float(value))
+
+
+@DECLARED.setter("request.device_days")
+def _example_device_days(case, item, value, ctx):
+    item["days_supply"] = max(1.0, float(value))
+
+
+@DECLARED.setter("request.device_mode")
+def _example_device_mode(case, item, value, ctx):
+    words = {"rental": "rental", "trial": "trial", "purchase": "purchase", "supplies": "supplies",
+             "permanent": "permanent implant"}
+    item["request"] = f"{item['request']} {words.get(value, value)}"
+
+
+@DECLARED.setter("request.hours_per_week")
+def _example_hours(case, item, value, ctx):
+    item["request"] = f"{item['request']} {max(1, int(value))} hours per week"
+
+
+@DECLARED.setter("request.includes_ncs")
+def _example_ncs(case, item, value, ctx):
+    item["name"] = ctx["name"]
+    item["request"] = "EMG/NCS of the lower extremities" if value else "EMG of the lower extremities"
+
+
+@DECLARED.setter("request.esi_same_session")
+def _example_esi_together(case, item, value, ctx):
+    if value and "epidural_steroid_injection" in ctx["vocab"].services:
+        case["items"].append({"id": f"esi-{item['id']}", "request": "Lumbar ESI L4-5"})
+
+
+@DECLARED.setter("history.tens_trial_failed")
+def _example_tens_failed(case, item, value, ctx):
+    examples.prior_of(case, ctx, "tens")["function_improved"] = not value
+
+
+@DECLARED.setter("history.steroid_injection_done")
+def _example_steroid_done(case, item, value, ctx):
+    if value:
+        examples.prior_of(case, ctx, "corticosteroid_joint_injection")
+
+
+@DECLARED.setter("history.mbb_relief_percent")
+def _example_mbb(case, item, value, ctx):
+    examples.prior_of(case, ctx, "medial_branch_block")["relief_percent"] = min(100, int(value))
+
+
+@DECLARED.setter("history.weeks_since_last")
+def _example_since_last(case, item, value, ctx):
+    examples.prior_of(case, ctx, ctx["name"])["date"] = (ctx["date"] - dt.timedelta(days=round(value * 7) + 1)).isoformat()
+
+
+@DECLARED.setter("therapy.allowed_visits")
+def _example_allowed(case, item, value, ctx):
+    """The first diagnosis group of table visit-allowances allowing `value` visits (else myalgia)."""
+    allowances = ctx["tables"][VISIT_ALLOWANCES]
+    group = next((g for g, visits in allowances.items() if visits == float(value)), "myalgia")
+    case.setdefault("findings", {})["therapy_diagnosis"] = group
+
+
+@DECLARED.setter("therapy.visits_beyond_allowance")
+def _example_beyond(case, item, value, ctx):
+    """A myalgia case with no prior visits requesting the allowance (table visit-allowances) plus `value`."""
+    case.setdefault("findings", {})["therapy_diagnosis"] = "myalgia"
+    item["visits"] = max(1, int(ctx["tables"][VISIT_ALLOWANCES]["myalgia"]) + int(value))

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Distal clavicle resection (ODG Shoulder, Partial claviculectomy)
 finding("ac_joint_pain", "bool",
@@ -57,3 +60,12 @@ def _distal_clavicle(ctx: Context):
 def _slap(ctx: Context):
     text = _shoulder_text(ctx)
     return None if text is None else bool(_LABRAL.search(text)) and not _INSTABILITY.search(text)
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("request.distal_clavicle_resection", "request.slap_repair")
+def _example_shoulder_operation(case, item, value, ctx):
+    item["name"] = ctx["name"]
+    requests = {("request.distal_clavicle_resection", True): "Right shoulder arthroscopic distal clavicle resection",
+                ("request.slap_repair", True): "Right shoulder arthroscopic SLAP repair"}
+    item["request"] = requests.get((ctx["fact"], bool(value)), "Right shoulder arthroscopic subacromial decompression")

@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts import Context, derived, finding
+from engine.knowledge.facts.base import Context, FactSet, Number, Text
+from engine.knowledge.facts.procedures import STUDY_KINDS
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
 
 # Case-level findings (finding.<name>)
 finding("activity_limitation_weeks", "number",
@@ -35,20 +39,19 @@ finding("acl_exam_positive", "bool",
         "Examination shows anterior cruciate ligament laxity (Lachman, anterior drawer or pivot shift)")
 finding("bmi", "number", "Body mass index (kg/m2)")
 
-_IMAGING = ("mri", "ct", "xray", "myelogram", "ultrasound")
-_NERVE_STUDIES = ("ncs", "emg_ncs", "emg")
+LOS_TARGETS = DECLARED.table("los-targets", dict[Text, Number])
 _CTS_WORDS = re.compile(r"carpal|median", re.I)
 
 
 @derived("surgery.imaging_lesion", "bool",
          "Imaging of the region to be operated on shows significant pathology (a lesion surgery can treat)",
-         section="studies")
+         section="studies", tables=(STUDY_KINDS,))
 def _imaging_lesion(ctx: Context):
     region = ctx.resolved.region
     if ctx.resolved.kind != "service" or region is None:
         return None
     stated = [s.significant_pathology for s in ctx.case.studies
-              if s.kind in _IMAGING and s.region == region and s.significant_pathology is not None]
+              if s.kind in ctx.table(STUDY_KINDS)["imaging"] and s.region == region and s.significant_pathology is not None]
     if not stated:
         return None
     return any(stated)
@@ -56,27 +59,22 @@ def _imaging_lesion(ctx: Context):
 
 @derived("surgery.cts_confirmed_by_ncs", "bool",
          "Nerve conduction studies of the wrist or hand (or naming the median nerve or carpal tunnel) "
-         "show carpal tunnel syndrome", section="studies")
+         "show carpal tunnel syndrome", section="studies", tables=(STUDY_KINDS,))
 def _cts_confirmed(ctx: Context):
-    return nerve_study_result(ctx, ("wrist", "hand"), _CTS_WORDS)
+    return nerve_study_result(ctx, ("wrist", "hand"), _CTS_WORDS)  # where the carpal tunnel is: anatomy
 
 
 def nerve_study_result(ctx: Context, regions: tuple[str, ...], words: re.Pattern) -> Optional[bool]:
     """Whether nerve studies of these regions (or whose findings name the nerve) show pathology;
-    None when no such study states a result."""
+    None when no such study states a result (a fact using it reads table study-kinds)."""
     stated = [s.significant_pathology for s in ctx.case.studies
-              if s.kind in _NERVE_STUDIES and s.significant_pathology is not None
+              if s.kind in ctx.table(STUDY_KINDS)["nerve_studies"] and s.significant_pathology is not None
               and (s.region in regions or words.search(s.findings or ""))]
     if not stated:
         return None
     return any(stated)
 
 
-# ODG hospital length-of-stay best-practice targets (days, uncomplicated case), by operation; unverified.
-LOS_TARGET_DAYS = {"spinal_decompression": 1, "spinal_fusion": 3, "lumbar_interbody_fusion": 3,
-                   "cervical_fusion": 1, "total_knee_arthroplasty": 3, "carpal_tunnel_release": 0,
-                   "shoulder_arthroscopy": 0, "knee_arthroscopy": 0, "acl_reconstruction": 0,
-                   "total_hip_arthroplasty": 3, "hip_arthroscopy": 0, "ankle_arthroscopy": 0}
 _DAYS = re.compile(r"(?:\bx\s*(\d{1,2})\b|\b(\d{1,2})\s*-?\s*(?:days?|nights?)\b)", re.I)
 
 
@@ -99,10 +97,10 @@ def _inpatient_days(ctx: Context):
 
 @derived("surgery.days_beyond_los_target", "number",
          "Hospital days requested beyond the ODG best-practice length of stay for the operation the stay "
-         "accompanies", unit="days", section="item", controllable=True)
+         "accompanies", unit="days", section="item", controllable=True, tables=(LOS_TARGETS,))
 def _beyond_target(ctx: Context):
     days = _inpatient_days(ctx)
-    target = LOS_TARGET_DAYS.get(_primary_service(ctx) or "")
+    target = ctx.table(LOS_TARGETS).get(_primary_service(ctx) or "")
     if days is None or target is None:
         return None
     return float(days - target)
