@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
 from engine.intake.requests import ResolvedItem
 from engine.intake.vocabulary import Term, Vocabulary
+from engine.knowledge.editions import DefinitionEdition, Editions
 
 TYPES = ("bool", "number", "text")
 
@@ -73,6 +74,7 @@ class Context:
     resolved: ResolvedItem
     vocab: Vocabulary
     outcomes: dict[str, str] = field(default_factory=dict)
+    editions: Optional[Editions] = None  # the pack's editions file: definitions that changed between editions
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -91,6 +93,10 @@ class Context:
     def documented(self, history: str) -> bool:
         """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
         return history_documented(self.case, history)
+
+    def definition(self, definition_id: str) -> Optional[DefinitionEdition]:
+        """The edition of a definition (rules/editions.yaml) in force on the request date."""
+        return self.editions.definition(definition_id, self.request_date) if self.editions else None
 
     def all_drugs(self) -> list[tuple[Medication, tuple[str, ...], str]]:
         """Every medication in the history, current or past, with its classes and generic name."""
@@ -181,6 +187,9 @@ class Context:
             return self.case.sources.get(name)
         if section == "item":
             return self.item.documented_in
+        if section.startswith("definition:"):
+            found = self.definition(section.split(":", 1)[1])
+            return f"{found.text} ({found.cite}); read as {found.reading}" if found else None
         if section == "medication":
             med = self.medication()
             return med.documented_in if med else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from typing import Optional, get_args
 
 from engine.intake.cases import Role
@@ -20,14 +22,32 @@ def _weeks_since_injury(ctx: Context):
 
 
 @derived("case.chronic_phase", "bool",
-         "Past the acute phase: more than 12 weeks since the injury (or pain documented for 3+ months)")
+         "Chronic pain by the definition in force on the request date (rules/editions.yaml, chronic-pain: "
+         "2009 beyond the expected time of tissue healing, 2016 three months or more from onset)",
+         section="definition:chronic-pain")
 def _chronic(ctx: Context):
+    definition = ctx.definition("chronic-pain")
+    if definition is None:
+        return None
+    if definition.months_after_onset is not None:
+        months = definition.months_after_onset
+        if ctx.case.injury_date is not None:
+            return add_months(ctx.case.injury_date, months) <= ctx.request_date
+        return None if ctx.case.pain.months is None else ctx.case.pain.months >= months
     weeks = weeks_between(ctx.case.injury_date, ctx.request_date)
-    if weeks is not None:
-        return weeks > 12
-    if ctx.case.pain.months is not None:
-        return ctx.case.pain.months >= 3
-    return None
+    if weeks is None and ctx.case.pain.months is not None:
+        weeks = ctx.case.pain.months * WEEKS_PER_MONTH
+    return None if weeks is None else weeks > definition.weeks_after_onset
+
+
+WEEKS_PER_MONTH = 52 / 12  # calendar arithmetic, not a guideline figure
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
