@@ -21,7 +21,7 @@ OUTCOME = {
     "no_applicable_rule": "NO APPLICABLE RULE - needs clinical review",
 }
 WIDTH = 100
-EDITION_LABEL = "Edition not encoded"
+EDITION_LABEL = "Edition notice"
 
 
 def verified_text(level: str) -> str:
@@ -32,7 +32,7 @@ def verified_text(level: str) -> str:
 
 def edition_flag(item: ItemDecision) -> str:
     """' [edition not encoded]' after an item's outcome when a notice says so (else '')."""
-    return f" [{EDITION_LABEL.lower()}]" if item.editions else ""
+    return " [edition not encoded]" if item.editions else ""
 
 
 def guideline_text(rule: RuleResult) -> str:
