@@ -68,7 +68,10 @@ def test_soma_notice_appears_after_2016_07_28_and_not_before(decide):
 def test_opioids_are_told_the_separate_2016_opioid_guideline_governed(decide):
     decision = decide({"request_date": "2016-09-01", "injury_date": "2014-01-01",
                        "items": [{"id": "n", "request": "Norco 10/325 #60", "sig": "1 q6h"}]})
-    assert [n.governing for n in decision.items[0].editions] == ["MTUS Opioids Treatment Guidelines, 2016"]
+    by_edition = {n.governing: n.applied for n in decision.items[0].editions}
+    assert "mtus-cpmtg.opioids-initiation" in by_edition["MTUS Opioids Treatment Guidelines, 2016"]
+    # the acetaminophen in Norco is judged by the chronic pain line, whose 2016 update governed
+    assert by_edition.get("MTUS Chronic Pain Medical Treatment Guidelines, 2016 update", []) == ["mtus-cpmtg.acetaminophen"]
 
 
 def test_the_2017_update_is_keyed_to_the_date_of_service(decide):
