@@ -344,3 +344,11 @@ def test_a_statute_criterion_of_a_stand_in_rule_is_cited_plainly(decide):
     statute = [c for c in cites if c.startswith("California Labor Code")]
     assert statute and all("in place of" not in c and "(d)(1)" in c for c in statute)
     assert all("in place of" in c for c in cites if c.startswith("MTUS Chronic"))
+
+
+def test_the_pre_submission_page_shows_the_notice(live_server):
+    form = {"request_date": "2016-09-01", "items[0].request": "Soma 350mg #21", "items[0].sig": "1 tid"}
+    late = live_server.post_form("/", form).text
+    early = live_server.post_form("/", {**form, "request_date": "2016-07-01"}).text
+    assert "Edition not encoded: MTUS Chronic Pain Medical Treatment Guidelines, 2016 update governed" in late
+    assert "Edition not encoded" not in early
