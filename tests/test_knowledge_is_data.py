@@ -58,6 +58,7 @@ TABLES = {
     ("engine/quality/import_check.py", "_SECTIONS"): "case-format sections an import is compared on",
     ("engine/quality/import_check.py", "_NOT_FACTS"): "case-format fields that are not facts",
     ("engine/knowledge/facts/examples.py", "LEVELS"): "spinal levels example cases name (never read when deciding)",
+    ("engine/knowledge/editions.py", "KEY_WORDS"): "report wording of the dates an edition is keyed to",
     ("engine/knowledge/facts/surgical_history.py", "_STATED"):
         "the finding each surgery fact takes first, for its example setter (never read when deciding)",
     ("engine/knowledge/facts/core.py", "DAYS_IN_YEAR"): "unit: the facts named 'past year' count 365 days",
@@ -92,6 +93,8 @@ NUMBERS = {
     ("engine/intake/requests.py", 24): "unit: hours in a day (q6h is 4 a day)",
     ("engine/intake/requests.py", 7): "unit: days in a week (a weekly patch is 1/7 a day)",
     ("engine/knowledge/facts/surgical_history.py", 52): "unit: weeks in a year (months of pain as weeks)",
+    ("engine/knowledge/facts/core.py", 52): "unit: weeks in a year (calendar arithmetic)",
+    ("engine/knowledge/facts/core.py", 12): "unit: months in a year (calendar arithmetic)",
     ("engine/knowledge/facts/surgical_history.py", 12): "unit: months in a year (months of pain as weeks)",
     ("engine/knowledge/facts/base.py", 7): "unit: days in a week",
     ("engine/knowledge/facts/drugs.py", 7): "unit: days in a week",

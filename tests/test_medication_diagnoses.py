@@ -16,7 +16,7 @@ def _case(item: dict, **fields):
 
 def _finding(pack, name: str, diagnoses: list[str]):
     case = _case({"request": "Zoloft 50mg #30", "sig": "1 qd"}, diagnoses=diagnoses)
-    return FACTS[name].compute(Context(case, case.items[0], resolve_items(case, pack)[0], pack.vocab))
+    return FACTS[name].compute(Context(case, case.items[0], resolve_items(case, pack)[0], pack.vocab, pack.table_values, {}, pack.editions))
 
 
 @pytest.mark.parametrize("name, diagnoses, expected", [

@@ -65,19 +65,20 @@ def test_editing_a_table_moves_the_outcome_and_the_digest(rules_copy, pack):
 
 
 def test_a_threshold_table_moves_a_derived_fact(rules_copy):
-    data = {"request_date": "2014-06-01", "injury_date": "2014-03-01",
+    data = {"request_date": "2014-06-01", "injury_date": "2014-03-01", "pain": {"score": 4},
             "items": [{"id": "x", "request": "Norco 10/325 #60", "sig": "1 q12h"}]}
     base = load_pack(rules_copy)
-    _edit(rules_copy / "tables" / "chronic-phase.yaml", "weeks_since_injury_over: 12", "weeks_since_injury_over: 20")
+    _edit(rules_copy / "tables" / "moderate-pain-score.yaml", "value: 4", "value: 5")
     edited = load_pack(rules_copy)
     from engine.decide.evaluate import resolve_items
 
-    def chronic(p):
+    def moderate(p):
         case = case_from_data(data)
         res = resolve_items(case, p)[0]
-        return FACTS["case.chronic_phase"].compute(Context(case, case.items[0], res, p.vocab, p.table_values))
+        ctx = Context(case, case.items[0], res, p.vocab, p.table_values, {}, p.editions)
+        return FACTS["pain.moderate_to_severe"].compute(ctx)
 
-    assert chronic(base) is True and chronic(edited) is False  # 13 weeks since the injury
+    assert moderate(base) is True and moderate(edited) is False  # a score of 4 is moderate only while the table says so
 
 
 @pytest.mark.parametrize("old, new, message, status", [

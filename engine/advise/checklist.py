@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional
 
 from engine.knowledge import conditions
 from engine.intake.cases import Case
-from engine.decide.decision import CaseDecision, CriterionResult, ItemDecision, PackRef, Record
+from engine.decide.decision import CaseDecision, CriterionResult, EditionNotice, ItemDecision, PackRef, Record
 from engine.decide.evaluate import evaluate
 from engine.advise.levers import Change, changed_case, propose_changes
 from engine.advise.unmet import blocking, criterion_condition, known_facts, satisfy
@@ -48,6 +48,7 @@ class ItemAdvice(Record):
     outcome: str
     summary: str = ""
     accompanies: Optional[str] = None
+    editions: list[EditionNotice] = []
     assumptions: list[str] = []
     lines: list[Line] = []
     changes: list[Change] = []
@@ -98,7 +99,7 @@ def _item(case: Case, pack: RulePack, decision: CaseDecision, item: ItemDecision
     return ItemAdvice(
         id=item.id, request=item.request, name=item.name, outcome=item.outcome, summary=item.summary,
         accompanies=item.accompanies,
-        assumptions=item.assumptions, lines=lines, changes=changes,
+        editions=item.editions, assumptions=item.assumptions, lines=lines, changes=changes,
         plan_outcome=planned.outcome if item.outcome == "upheld" else item.outcome,
         plan_blocking=planned.unmet if item.outcome == "upheld" else [], alternatives=alternatives,
     )

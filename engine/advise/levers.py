@@ -62,7 +62,7 @@ def context(case: Case, pack: RulePack, item_id: str) -> Context:
     """The derivation context of one item, as evaluate builds it."""
     for item, res in zip(case.items, resolve_items(case, pack)):
         if res.id == item_id:
-            return Context(case, item, res, pack.vocab, pack.table_values)
+            return Context(case, item, res, pack.vocab, pack.table_values, {}, pack.editions)
     raise KeyError(item_id)
 
 

@@ -42,6 +42,7 @@ def check(
     sig: Annotated[Optional[str], typer.Option("--sig", help="Quick entry: directions, e.g. '1 tid'.")] = None,
     fact: Annotated[Optional[list[str]], typer.Option("--fact", help="Quick entry: NAME=VALUE (repeatable).")] = None,
     request_date: Annotated[Optional[str], typer.Option("--request-date", help="Quick entry: YYYY-MM-DD (default today).")] = None,
+    date_of_service: Annotated[Optional[str], typer.Option("--date-of-service", help="Quick entry: planned date of service, YYYY-MM-DD.")] = None,
 ) -> None:
     """For a provider's office: likely outcome per item, what to document or change, each fix verified."""
     from engine.advise.checklist import advise
@@ -53,12 +54,12 @@ def check(
         if (file is None) == (item is None):
             raise EngineError("give a case file or --item (not both)")
         if file is not None:
-            if sig or fact or request_date:
-                raise EngineError("--sig, --fact and --request-date go with --item, not a case file")
+            if sig or fact or request_date or date_of_service:
+                raise EngineError("--sig, --fact, --request-date and --date-of-service go with --item, not a case file")
             loaded = one_case(file)
             report = advise(loaded.case, pack, loaded.doc, loaded.name)
         else:
-            report = advise(quick_case(item, sig, fact or [], request_date, pack), pack, name="--item")
+            report = advise(quick_case(item, sig, fact or [], request_date, pack, date_of_service), pack, name="--item")
     except (EngineError, EngineFault) as exc:
         fail(exc)
     render = {"json": render_json, "markdown": render_markdown}.get(fmt, render_checklist)
@@ -66,7 +67,8 @@ def check(
     raise typer.Exit(EXIT_OK if report.approvable else EXIT_FAIL)
 
 
-def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Optional[str], pack):
+def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Optional[str], pack,
+               date_of_service: Optional[str] = None):
     """A one-item case from the command line, validated like a case file."""
     from engine.knowledge.case_files import case_from_data
 
@@ -75,6 +77,8 @@ def quick_case(item: str, sig: Optional[str], facts: list[str], request_date: Op
     if sig:
         entry["sig"] = sig
     data: dict[str, Any] = {"id": "quick-entry", "request_date": day.isoformat(), "items": [entry]}
+    if date_of_service:
+        data["date_of_service"] = _date(date_of_service, "--date-of-service").isoformat()
     med: dict[str, Any] = {}
     for raw in facts:
         name, value = parse_fact(raw)

@@ -28,7 +28,7 @@ def test_cmd(
     failures. The last lines score how the cases were decided: recall of upheld and overturned,
     balanced accuracy against the always-denied baseline, and how many items reached a rule."""
     from engine.quality.coverage import Coverage, render
-    from engine.quality.regression import result_line, run, summary, summary_line
+    from engine.quality.regression import edition_line, result_line, run, summary, summary_line
     from engine.quality.scores import by_folder
     from engine.quality.scores import render as render_scores
 
@@ -62,6 +62,8 @@ def test_cmd(
             typer.echo(render(report))
         for part in scores[:-1]:
             typer.echo("\n".join(render_scores(part)))
+        if edition_line(counts):
+            typer.echo(edition_line(counts))
         typer.echo(summary_line(counts))
         typer.echo("\n".join(render_scores(scores[-1])))  # the last lines: `ur test DIR | tail -4`
     if counts["total"] == 0:

@@ -18,22 +18,35 @@ def rules_list(
     topic: Annotated[Optional[str], typer.Option("--topic", help="Only rules of this topic (e.g. opioids).")] = None,
     tier: Annotated[Optional[str], typer.Option("--tier", help="Only rules of this tier (mtus, acoem, odg, other).")] = None,
     tables: Annotated[bool, typer.Option("--tables", help="List the tables (rules/tables) instead: value, citation, readers.")] = False,
+    editions: Annotated[bool, typer.Option("--editions", help="Only the guideline editions timeline (dates, "
+                                                              "what each is keyed to, encoded or not, gaps).")] = False,
 ) -> None:
     """For rule maintainers and auditors: every rule, its edition and dates, how much is verified and
-    the tables its facts read; with --tables, every table."""
+    the tables its facts read, then each guideline's editions as a timeline; with --tables, every
+    table; with --editions, only the timeline."""
+    from engine.report.edition_timeline import render_timeline, timeline
     from engine.report.rule_catalog import catalog, render_tables, render_text, table_catalog
 
     try:
         check_format(fmt, ("text", "json"))
         if tier is not None and tier not in ("mtus", "acoem", "odg", "other"):
             raise EngineError(f"--tier must be one of mtus, acoem, odg, other (got '{tier}')")
-        if tables and (tier or topic):
-            raise EngineError("--tables lists every table; it does not take --tier or --topic")
+        if tables and (tier or topic or editions):
+            raise EngineError("--tables lists every table; it does not take --tier, --topic or --editions")
         pack = load_rules(rules)
-        rows = table_catalog(pack) if tables else catalog(pack, topic=topic, tier=tier)
+        if tables:
+            rows = table_catalog(pack)
+        else:
+            rows = [] if editions else catalog(pack, topic=topic, tier=tier)
+        lines = timeline(pack)
     except EngineError as exc:
         fail(exc)
     if fmt == "json":
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        data = [g.model_dump() for g in lines] if editions else [r.model_dump(mode="json") for r in rows]
+        typer.echo(json.dumps(data, indent=2))
+    elif tables:
+        typer.echo(render_tables(rows), nl=False)
+    elif editions:
+        typer.echo(render_timeline(lines), nl=False)
     else:
-        typer.echo(render_tables(rows) if tables else render_text(rows), nl=False)
+        typer.echo(render_text(rows) + "\n" + render_timeline(lines), nl=False)

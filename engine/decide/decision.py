@@ -45,15 +45,29 @@ class RuleResult(Record):
     edition: str
     id: str
     satisfied: Optional[bool] = None
+    stands_in_for: Optional[str] = None  # the later edition that governed and is not encoded
     superseded_by: Optional[str] = None
     tier: str
     title: str
+
+
+class EditionNotice(Record):
+    """The edition that governed an item is not in the rule pack: which one, by which date, and
+    what the engine did instead (`applied`: the earlier-edition rules that decided it, if any)."""
+
+    applied: list[str] = []
+    date: str
+    governing: str
+    governing_from: Optional[str] = None
+    keyed_to: str
+    text: str
 
 
 class ItemDecision(Record):
     accompanies: Optional[str] = None
     assumptions: list[str] = []
     classes: list[str] = []
+    editions: list[EditionNotice] = []
     id: str
     kind: str
     name: str
@@ -72,6 +86,7 @@ class PackRef(Record):
 
 class CaseDecision(Record):
     case: str
+    date_of_service: Optional[str] = None
     items: list[ItemDecision]
     pack: PackRef
     request_date: str

@@ -19,8 +19,10 @@ from engine.intake.cases import Case, as_of_request
 from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemDecision, PackRef, RuleResult
 from engine.knowledge.facts import FACTS, Context, Fact
 from engine.decide.host import get_host
-from engine.decide.items import order_items, resolve_items, rules_with_ingredients
-from engine.knowledge.pack import RulePack, past_end
+from engine.decide.edition_notes import notices, stand_in_label
+from engine.decide.items import item_region, order_items, resolve_items, rules_with_ingredients
+from engine.knowledge.editions import Dates
+from engine.knowledge.pack import GOVERNS, RulePack, Standing
 from engine.knowledge.rules import Criterion, Rule
 from engine.intake.requests import ResolvedItem
 from engine.intake.sources import Document
@@ -38,6 +40,7 @@ class CompiledCriterion:
     citation: str
     condition: str
     facts: tuple[Fact, ...]
+    own_text: bool = True  # cites its rule's guideline (not a statute or another guideline)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ def _compile_one(rule: Rule) -> Compiled:
     facts = compiler.referenced_facts(rule)
     crits = tuple(
         CompiledCriterion(c, f"{c.id}.met", f"{c.id}.unmet", str(rule.citation_for(c)),
-                          conditions.describe(c.condition), tuple(FACTS[n] for n in conditions.facts_of(c.condition)))
+                          conditions.describe(c.condition), tuple(FACTS[n] for n in conditions.facts_of(c.condition)),
+                          rule.citation_for(c).guideline == rule.citation.guideline)
         for c in rule.criteria)
     return Compiled(rule, compiler.ruleset_name(rule), facts, tuple((n, conditions.key(n), FACTS[n]) for n in facts),
                     str(rule.citation), crits)
@@ -115,7 +119,8 @@ def compiled(pack: RulePack, complete: bool = False) -> dict[str, Compiled]:
 
 def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>",
              overrides: Optional[dict[str, dict]] = None) -> CaseDecision:
-    """Decide every requested item of a case with the rules in force on its request date.
+    """Decide every requested item of a case with the rules in force on its request date (or its
+    date of service, for editions keyed to it: rules/editions.yaml).
 
     `overrides` (item id -> {fact: value}) replaces derived fact values for one item; `ur check`
     uses it to re-evaluate "what if this were documented" through the real engine."""
@@ -133,12 +138,13 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     trace: list[str] = []
     for item_id in order_items(resolved, doc, name):
         item, res = by_id[item_id]
-        ctx = Context(case, item, res, pack.vocab, pack.table_values, outcomes)
+        ctx = Context(case, item, res, pack.vocab, pack.table_values, outcomes, pack.editions)
         decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id), unused)
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
     return _record(CaseDecision,
         case=case.id or name,
+        date_of_service=case.date_of_service.isoformat() if case.date_of_service else None,
         items=[decisions[r.id] for r in resolved],
         pack=_record(PackRef, digest=pack.digest, name=pack.info.name, version=pack.info.version),
         request_date=case.request_date.isoformat(),
@@ -149,9 +155,13 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],
             extra: Optional[dict] = None, unused: tuple[str, ...] = ()) -> ItemDecision:
     res = ctx.resolved
-    pairs = rules_with_ingredients(pack, res, ctx.request_date)
+    dates = Dates(ctx.request_date, ctx.case.date_of_service)
+    region = item_region(ctx.case, res)
+    everything = rules_with_ingredients(pack, res, dates, region)
+    pairs = [(rule, view, ingredient) for rule, standing, view, ingredient in everything if standing.applies]
+    standing_of = {rule.id: standing for rule, standing, _, _ in everything}
     views = {id(view): ctx if view is res else dataclasses.replace(ctx, resolved=view, memo={}) for _, view, _ in pairs}
-    results = [_run_rule(views[id(view)], table[rule.id], trace, extra) for rule, view, _ in pairs]
+    results = [_run_rule(views[id(view)], table[rule.id], trace, extra, standing_of[rule.id]) for rule, view, _ in pairs]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -160,11 +170,13 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
                     target.superseded_by = rule.id
                     trace.append(f"{res.id}: {other} superseded by {rule.id}")
     deciding = [r for r in results if r.applicable and r.superseded_by is None]
-    # Only rules that decide the item get the "edition ended" note: a rule whose `when` does not
-    # hold (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
-    notes = list(res.assumptions) + list(unused) + _ingredient_notes(res, pairs) + [
-        f"{rule.id}: its edition ended {rule.effective.until}; applied because no later edition is encoded"
-        for rule in (table[r.id].rule for r in deciding) if past_end(rule, ctx.request_date)]
+    # Only rules that decide the item get an edition notice: a rule whose `when` does not hold
+    # (e.g. the cervical MRI rule for a shoulder MRI) or that is superseded was not applied.
+    notes = list(res.assumptions) + list(unused) + _ingredient_notes(res, pairs)
+    editions = notices(pack, dates, [(table[r.id].rule, standing_of[r.id]) for r in deciding],
+                       [(rule, standing) for rule, standing, _, _ in everything if not standing.applies], region)
+    for notice in editions:
+        trace.append(f"{res.id}: edition not encoded: {notice.governing or 'no later edition'}")
     if not deciding:
         outcome = "no_applicable_rule"
         why = "no rule in force covers this request" + (f" ({res.name})" if res.kind != "other" else f": '{res.name}'")
@@ -181,7 +193,8 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
         why = _summary(outcome, deciding)
     trace.append(f"{res.id}: outcome {outcome}")
     return _record(ItemDecision,
-        accompanies=res.accompanies, assumptions=notes, classes=list(res.classes), id=res.id, kind=res.kind,
+        accompanies=res.accompanies, assumptions=notes, classes=list(res.classes),
+        editions=editions, id=res.id, kind=res.kind,
         name=res.name, outcome=outcome, request=res.request, rules=results, summary=why, unmet=unmet,
     )
 
@@ -216,8 +229,10 @@ def _derive(ctx: Context, comp: Compiled, extra: Optional[dict]) -> tuple[dict, 
     return values, fact
 
 
-def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None) -> RuleResult:
+def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None,
+              standing: Standing = GOVERNS) -> RuleResult:
     rule = comp.rule
+    label = stand_in_label(standing) if standing.stand_in else None
     values, fact = _derive(ctx, comp, extra)
     item_id = ctx.resolved.id
     for fact_name in comp.facts:
@@ -227,16 +242,19 @@ def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[di
         if action != compiler.SEEN:
             trace.append(f"{item_id}: {rule.id} fired {action}")
     applicable = rule.when is None or compiler.APPLIES in fired
-    criteria = [_criterion(ctx, cc, values, fired) for cc in comp.criteria] if applicable else []
+    criteria = [_criterion(ctx, cc, values, fired, label) for cc in comp.criteria] if applicable else []
     return _record(RuleResult,
-        alternatives=list(rule.alternatives), applicable=applicable, citation=comp.citation, criteria=criteria,
+        alternatives=list(rule.alternatives), applicable=applicable,
+        citation=f"{comp.citation} [{label}]" if label else comp.citation, criteria=criteria,
         edition=rule.citation.edition, id=rule.id,
         satisfied=(not any(c.counts_against for c in criteria)) if applicable else None,
+        stands_in_for=(standing.governing.title if standing.governing else "a later edition (none known)") if label else None,
         superseded_by=None, tier=rule.tier, title=rule.title,
     )
 
 
-def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[str]) -> CriterionResult:
+def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[str],
+               label: Optional[str] = None) -> CriterionResult:
     if cc.met in fired:
         status = "met"
     elif cc.unmet in fired:
@@ -248,7 +266,7 @@ def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[st
              for f in cc.facts]
     crit = cc.crit
     return _record(CriterionResult,
-        citation=cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
+        citation=f"{cc.citation} [{label}]" if label and cc.own_text else cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
         facts=facts, id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
     )
 

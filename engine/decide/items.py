@@ -11,58 +11,78 @@ from typing import Optional
 
 from engine.intake.cases import Case, item_ids
 from engine.errors import EngineError, Location
-from engine.knowledge.pack import RulePack
+from engine.knowledge.editions import Dates
+from engine.knowledge.pack import RulePack, Standing
 from engine.intake.request_wording import Ingredient
 from engine.intake.requests import ResolvedItem, resolve_item
 from engine.knowledge.rules import TIER_ORDER, Rule
 from engine.intake.sources import Document, suggest
 
-_CANDIDATES: dict[tuple, list[Rule]] = {}
+_CANDIDATES: dict[tuple, list[tuple[Rule, Standing]]] = {}
 _CANDIDATE_LIMIT = 4096
 _BOUNDS: dict[str, list[dt.date]] = {}
 
 
-def candidates(pack: RulePack, res: ResolvedItem, day: dt.date) -> list[Rule]:
-    """pack.candidates, sorted by tier then id, memoised per item type and date span.
+def candidates(pack: RulePack, res: ResolvedItem, dates: Dates, region: Optional[str] = None) -> list[tuple[Rule, Standing]]:
+    """pack.standings (every rule naming the item, with how it stands on these dates), sorted by
+    tier then id, memoised per item type, region and date span.
 
-    Whether a rule is in force changes only on some rule's `from` date or the day after its
+    How a rule stands changes only on some rule's or edition's `from` date or the day after an
     `until`, so between two such dates the answer is the same and one lookup serves them all."""
     bounds = _BOUNDS.get(pack.digest)
     if bounds is None:
-        days = {r.rule.effective.from_ for r in pack.rules}
-        days |= {r.rule.effective.until + dt.timedelta(days=1) for r in pack.rules if r.rule.effective.until}
-        bounds = _BOUNDS[pack.digest] = sorted(days)
-    key = (pack.digest, res.kind, res.name, res.classes, res.category, bisect.bisect_right(bounds, day))
+        bounds = _BOUNDS[pack.digest] = _boundaries(pack)
+    span = (bisect.bisect_right(bounds, dates.request), bisect.bisect_right(bounds, dates.key("date_of_service")))
+    key = (pack.digest, res.kind, res.name, res.classes, res.category, region, span)
     rules = _CANDIDATES.get(key)
     if rules is None:
         if len(_CANDIDATES) >= _CANDIDATE_LIMIT:
             _CANDIDATES.clear()
-        rules = pack.candidates(res.kind, res.name, res.classes, res.category, day)
-        rules.sort(key=lambda r: (TIER_ORDER[r.tier], r.id))
+        rules = pack.standings(res.kind, res.name, res.classes, res.category, dates, region)
+        rules.sort(key=lambda pair: (TIER_ORDER[pair[0].tier], pair[0].id))
         _CANDIDATES[key] = rules
     return rules
 
 
-def rules_with_ingredients(pack: RulePack, res: ResolvedItem,
-                           day: dt.date) -> list[tuple[Rule, ResolvedItem, Optional[Ingredient]]]:
-    """The item's rules, each with the reading it judges: the product's own rules judge the item as
-    requested; for a combination product, the rules of each other ingredient (not already among the
-    product's) judge that ingredient: the product's name and history, the ingredient's classes and
-    strength ("Norco 10/325": the acetaminophen rules read 325 mg a unit)."""
-    own = candidates(pack, res, day)
-    out: list[tuple[Rule, ResolvedItem, Optional[Ingredient]]] = [(rule, res, None) for rule in own]
-    seen = {rule.id for rule in own}
+def rules_with_ingredients(pack: RulePack, res: ResolvedItem, dates: Dates, region: Optional[str] = None
+                           ) -> list[tuple[Rule, Standing, ResolvedItem, Optional[Ingredient]]]:
+    """The item's rules, each with how it stands on these dates and the reading it judges: the
+    product's own rules judge the item as requested; for a combination product, the rules of each
+    other ingredient (not already among the product's) judge that ingredient: the product's name
+    and history, the ingredient's classes and strength ("Norco 10/325": the acetaminophen rules read
+    325 mg a unit)."""
+    own = candidates(pack, res, dates, region)
+    out: list[tuple[Rule, Standing, ResolvedItem, Optional[Ingredient]]] = [(rule, st, res, None) for rule, st in own]
+    seen = {rule.id for rule, _ in own}
     for ingredient in res.ingredients:
         if ingredient.term is None or ingredient.term == res.name:
             continue
         probe = dataclasses.replace(res, name=ingredient.term, classes=ingredient.classes)
         view = dataclasses.replace(res, classes=ingredient.classes, strength_mg=ingredient.strength_mg, ingredients=(),
                                    judged_ingredient=ingredient.name)
-        for rule in candidates(pack, probe, day):
+        for rule, standing in candidates(pack, probe, dates, region):
             if rule.id not in seen:
                 seen.add(rule.id)
-                out.append((rule, view, ingredient))
+                out.append((rule, standing, view, ingredient))
     return out
+
+
+def _boundaries(pack: RulePack) -> list[dt.date]:
+    """Every date on which some rule or edition starts, or the day after one ends."""
+    starts = [r.rule.effective.from_ for r in pack.rules]
+    ends = [r.rule.effective.until for r in pack.rules]
+    for guideline in pack.editions.data.guidelines:
+        for edition in guideline.editions:
+            starts.append(edition.from_)
+            ends += [edition.until, *(x.until for x in edition.excludes)]
+    return sorted(set(starts) | {day + dt.timedelta(days=1) for day in ends if day})
+
+
+def item_region(case: Case, res: ResolvedItem) -> Optional[str]:
+    """The region a request treats: its own, else the case's when the case names exactly one."""
+    if res.region:
+        return res.region
+    return case.regions[0] if len(case.regions) == 1 else None
 
 
 def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:

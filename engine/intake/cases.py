@@ -218,6 +218,7 @@ class Item(Model):
     documented_in: Optional[StrictStr] = None
     expected: Optional[Outcome] = None
     expected_unmet: list[StrictStr] = Field(default_factory=list)
+    expected_edition_notice: Optional[StrictBool] = None  # regression: the governing edition is not encoded
     known_gap: Optional[Annotated[str, Field(min_length=10, max_length=300)]] = None  # why the engine misses `expected`
 
     @model_validator(mode="after")
@@ -272,6 +273,7 @@ class Case(Model):
     author: Optional[Author] = None
     reports: list[Report] = Field(default_factory=list)
     request_date: Date
+    date_of_service: Optional[Date] = None  # planned; editions keyed to it (rules/editions.yaml) read it
     injury_date: Optional[Date] = None
     patient: Patient = Patient()
     diagnoses: list[StrictStr] = Field(default_factory=list)
@@ -381,6 +383,8 @@ def case_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tup
     injury = case.injury_date
     if injury and injury > request:
         out.append((("injury_date",), f"injury_date is after request_date ({injury} > {request})"))
+    if injury and case.date_of_service and case.date_of_service < injury:
+        out.append((("date_of_service",), f"date_of_service is before injury_date ({case.date_of_service} < {injury})"))
     if injury and case.exam.date and case.exam.date < injury:
         out.append((("exam", "date"), f"the examination ({case.exam.date}) is dated before the injury ({injury})"))
     if case.record and not case.record_reason:

@@ -7,9 +7,10 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from engine.errors import EngineError
+from engine.knowledge.editions import Dates, Edition, Editions, EditionsFile, Exclusion, excluded, governing
 from engine.knowledge.pack_check import pack_files, read_pack, refuse
 from engine.knowledge.rules import LoadedRule, PackInfo, Rule
 from engine.knowledge.tables import LoadedTable
@@ -29,6 +30,7 @@ class RulePack:
     file_hashes: dict[str, str] = field(default_factory=dict)  # every file of the pack: relative path -> sha256
     tables: dict[str, LoadedTable] = field(default_factory=dict)
     table_values: dict[str, Any] = field(default_factory=dict)  # id -> value as its readers declared it
+    editions: Editions = field(default_factory=lambda: Editions(EditionsFile()))
 
     @cached_property
     def by_id(self) -> dict[str, LoadedRule]:
@@ -93,34 +95,120 @@ class RulePack:
         return "pack", []
 
     def candidates(self, kind: str, name: str, classes: tuple[str, ...], category: str | None,
-                   day: dt.date) -> list[Rule]:
-        """Rules naming this drug/service (directly or by class/category) in force on `day`."""
-        out = []
+                   day: dt.date | Dates, region: Optional[str] = None) -> list[Rule]:
+        """Rules naming this drug/service (directly or by class/category) that apply on `day`
+        (a request date, or the request and service dates)."""
+        dates = day if isinstance(day, Dates) else Dates(day)
+        return [rule for rule, standing in self.standings(kind, name, classes, category, dates, region) if standing.applies]
+
+    def standings(self, kind: str, name: str, classes: tuple[str, ...], category: str | None,
+                  dates: Dates, region: Optional[str] = None) -> list[tuple[Rule, "Standing"]]:
+        """Every rule naming this drug/service (directly or by class/category), each with how it
+        stands on these dates (whether it applies, and which edition governed), in pack order."""
+        index = self.by_target
+        if kind == "drug":
+            keys = [("drug", name), *(("class", c) for c in classes)]
+        elif kind == "service":
+            keys = [("service", name)] + ([("category", category)] if category else [])
+        else:
+            return []
+        positions = sorted({i for key in keys for i in index.get(key, ())})
+        return [(self.rules[i].rule, self.standing(self.rules[i].rule, dates, region)) for i in positions]
+
+    @cached_property
+    def by_target(self) -> dict[tuple[str, str], tuple[int, ...]]:
+        """(drug|class|service|category, name) -> positions of the rules whose applies_to names it."""
+        out: dict[tuple[str, str], list[int]] = {}
+        for i, loaded in enumerate(self.rules):
+            t = loaded.rule.applies_to
+            for kind, names in (("drug", t.drugs), ("class", t.classes), ("service", t.services),
+                                ("category", t.categories)):
+                for name in names:
+                    out.setdefault((kind, name), []).append(i)
+        return {key: tuple(v) for key, v in out.items()}
+
+    @cached_property
+    def lines(self) -> dict[str, list[Edition]]:
+        """Rule id -> the editions of its guideline it belongs to (rules naming an edition)."""
+        return {r.rule.id: self.editions.line(r.rule.effective.edition, r.rule.topic)
+                for r in self.rules if r.rule.effective.edition in self.editions.by_id}
+
+    @cached_property
+    def encoded_editions(self) -> set[str]:
+        """Editions some rule of the pack encodes (as its own or carried into)."""
+        out = set()
         for loaded in self.rules:
-            rule = loaded.rule
-            target = rule.applies_to
-            if not self.in_force(rule, day):
-                continue
-            if kind == "drug" and (name in target.drugs or set(classes) & set(target.classes)):
-                out.append(rule)
-            elif kind == "service" and (name in target.services or (category and category in target.categories)):
-                out.append(rule)
+            eff = loaded.rule.effective
+            if eff.edition:
+                out |= {eff.edition, *(c.edition for c in eff.carries_into)}
         return out
 
+    def standing(self, rule: Rule, dates: Dates, region: Optional[str] = None,
+                 seen: frozenset[str] = frozenset()) -> "Standing":
+        """How a rule stands for a request on these dates.
 
-    def in_force(self, rule: Rule, day: dt.date) -> bool:
-        """In force on `day`; past its end date a rule still applies until a successor edition
-        (a rule that `replaces` it and covers the day) is in the pack (flagged as past_end)."""
-        if day < rule.effective.from_:
-            return False
-        if rule.effective.covers(day):
+        It governs when the edition in force (by the date that edition is keyed to) is its own or
+        one it carries into. When a later edition governed that the pack does not encode, it still
+        applies as the nearest earlier encoded edition, marked as standing in, unless a rule that
+        `replaces` it applies (that one is nearer). Before its edition, or for a request its edition
+        did not cover, it does not apply."""
+        eff = rule.effective
+        line = self.lines.get(rule.id)
+        if line is None:  # a rule without edition data: its own dates, on the request date
+            day = dates.request
+            if eff.covers(day):
+                return GOVERNS
+            if day < eff.from_ or self._replaced(rule, dates, region, seen):
+                return NOT_IN_FORCE
+            return Standing(True, None, True)
+        gov = governing(line, dates)
+        if gov is None:
+            if dates.key(line[0].keyed_to) < line[0].from_ or self._replaced(rule, dates, region, seen):
+                return NOT_IN_FORCE
+            return Standing(True, None, True)
+        exclusion = excluded(gov, region, dates)
+        if exclusion is not None:
+            return Standing(False, gov, False, exclusion)
+        if self._governs(rule, gov, dates):
+            return Standing(True, gov, False)
+        ids = [e.id for e in line]
+        if ids.index(gov.id) <= ids.index(eff.edition) or self._replaced(rule, dates, region, seen):
+            return Standing(False, gov, False)
+        return Standing(True, gov, True)
+
+    def _governs(self, rule: Rule, gov: Edition, dates: Dates) -> bool:
+        eff = rule.effective
+        if gov.id in {c.edition for c in eff.carries_into}:
             return True
-        return not any(rule.id in other.rule.replaces and other.rule.effective.covers(day) for other in self.rules)
+        if gov.id != eff.edition or dates.key(gov.keyed_to) < eff.from_:
+            return False
+        if eff.until is None:
+            return True
+        nxt = self.editions.successor(gov.id, rule.topic)
+        end = (nxt.from_ - dt.timedelta(days=1)) if nxt else gov.until
+        return (end is not None and eff.until >= end) or dates.key(gov.keyed_to) <= eff.until
+
+    def _replaced(self, rule: Rule, dates: Dates, region: Optional[str], seen: frozenset[str]) -> bool:
+        """A rule that `replaces` this one applies on these dates (governing or itself standing in)."""
+        seen = seen | {rule.id}
+        return any(rule.id in other.rule.replaces and other.rule.id not in seen
+                   and self.standing(other.rule, dates, region, seen).applies for other in self.rules)
 
 
-def past_end(rule: Rule, day: dt.date) -> bool:
-    """Applied after its edition's end date because no later edition is encoded yet."""
-    return rule.effective.until is not None and day > rule.effective.until
+@dataclass(frozen=True)
+class Standing:
+    """How one rule stands for one request: whether it applies, the edition that governed (None
+    when the rule has no edition data), whether it applies only as a stand-in for a later edition
+    the pack does not encode, and the exclusion that left the request out of its edition."""
+
+    applies: bool
+    governing: Optional[Edition] = None
+    stand_in: bool = False
+    exclusion: Optional[Exclusion] = None
+
+
+GOVERNS = Standing(True)
+NOT_IN_FORCE = Standing(False)
 
 
 def _rel(path: str, root: str) -> str:
@@ -159,4 +247,4 @@ def _load_uncached(root: Path) -> RulePack:
     hashes = {_rel(str(p), str(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in pack_files(root)}
     hashes.update({_rel(r.path, str(root)): r.sha256 for r in reading.rules})  # the very bytes each rule was read from
     return RulePack(str(root), reading.info, reading.rules, reading.vocab, hashes, reading.tables,
-                    reading.table_values)
+                    reading.table_values, reading.editions)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from engine.errors import EngineError, Location
 from engine.intake.sources import Document, read_document, suggest, validate
 from engine.intake.vocabulary import Vocabulary, read_vocabulary
+from engine.knowledge.editions import EDITIONS_FILE, Editions, EditionsFile, load_editions
 from engine.knowledge.rules import All, Condition, Leaf, LoadedRule, Not, PackInfo, Rule
 from engine.knowledge.tables import LoadedTable, load_table, table_files, typed_value
 
@@ -67,7 +68,7 @@ def pack_files(root: str | Path) -> list[Path]:
 def rule_files(root: str | Path) -> list[Path]:
     root = Path(root)
     return sorted(p for p in root.rglob("*.yaml") if not {"vocabulary", "tables"} & set(p.relative_to(root).parts[:1])
-                  and p.name != "pack.yaml")
+                  and p.relative_to(root).as_posix() not in ("pack.yaml", EDITIONS_FILE))
 
 
 # --- one rule file ------------------------------------------------------------------------------
@@ -145,9 +146,11 @@ def rule_issues(rule: Rule, doc: Document) -> Iterator[Issue]:
 
 # --- across files -------------------------------------------------------------------------------
 
-def pack_issues(rules: list[LoadedRule], vocab: Optional[Vocabulary]) -> Iterator[Issue]:
+def pack_issues(rules: list[LoadedRule], vocab: Optional[Vocabulary],
+                editions: Optional[Editions] = None) -> Iterator[Issue]:
     """Problems between files: a rule id used twice, `applies_to` naming what the vocabulary lacks,
-    `supersedes`/`replaces` naming no rule."""
+    `supersedes`/`replaces` naming no rule, an edition the editions file does not list (not checked
+    when `editions` is None: the file could not be read, which is reported once)."""
     first: dict[str, str] = {}
     for lr in rules:
         if lr.rule.id in first:
@@ -172,6 +175,14 @@ def pack_issues(rules: list[LoadedRule], vocab: Optional[Vocabulary]) -> Iterato
                 if other not in first:
                     yield issue(lr.doc, (name, j), "unknown-name", "error",
                                 f"{name} unknown rule '{other}'{suggest(other, first)}")
+    for lr in [] if editions is None else rules:
+        eff = lr.rule.effective
+        named = [(("effective", "edition"), eff.edition)]
+        named += [(("effective", "carries_into", j, "edition"), c.edition) for j, c in enumerate(eff.carries_into)]
+        for loc, edition in named:
+            if edition is not None and edition not in editions.by_id:
+                yield issue(lr.doc, loc, "unknown-name", "error", f"unknown edition '{edition}'"
+                            f"{suggest(edition, editions.by_id)} (editions are listed in {EDITIONS_FILE})")
 
 
 def diagnosis_issues(vocab: Vocabulary) -> Iterator[Issue]:
@@ -232,6 +243,7 @@ class PackReading:
     rules: list[LoadedRule] = field(default_factory=list)
     tables: dict[str, LoadedTable] = field(default_factory=dict)
     table_values: dict[str, Any] = field(default_factory=dict)  # id -> value as its readers declared it
+    editions: Editions = field(default_factory=lambda: Editions(EditionsFile()))
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -259,7 +271,9 @@ def read_pack(root: str | Path) -> PackReading:
         if loaded is not None:
             reading.rules.append(loaded)
             reading.issues += rule_issues(loaded.rule, loaded.doc)
-    reading.issues += pack_issues(reading.rules, reading.vocab)
+    editions = _attempt(reading, lambda: load_editions(root))  # None: unreadable, reported once
+    reading.editions = editions or reading.editions
+    reading.issues += pack_issues(reading.rules, reading.vocab, editions)
     unreadable_tables = set()
     for path in table_files(root):
         loaded_table = _attempt(reading, lambda: load_table(path))

@@ -91,10 +91,30 @@ class Criterion(Model):
     cite: Optional[CiteOverride] = None
 
 
+class Carry(Model):
+    """A later edition known to keep this rule's criteria, and the source that says so."""
+
+    edition: Id
+    source: Annotated[str, Field(min_length=10)]
+    verified: Verification
+
+
 class Effective(Model):
+    """When a rule is in force: its dates and the guideline edition it encodes (rules/editions.yaml)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_: dt.date = Field(alias="from")
     until: Optional[dt.date] = None
+    edition: Optional[Id] = None
+    carries_into: list[Carry] = []
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Effective":
+        if self.until is not None and self.until < self.from_:
+            raise ValueError(f"from {self.from_} is after until {self.until}")
+        if self.carries_into and self.edition is None:
+            raise ValueError("carries_into needs the rule's own `edition`")
+        return self
 
     def covers(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.until is None or day <= self.until)
@@ -130,6 +150,13 @@ class Rule(Model):
     criteria: Annotated[list[Criterion], Field(min_length=1)]
     alternatives: list[StrictStr] = []
     notes: Optional[StrictStr] = None
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> "Rule":
+        for name in ("supersedes", "replaces"):
+            if self.id in getattr(self, name):
+                raise ValueError(f"rule {self.id} {name} itself")
+        return self
 
     def citation_for(self, criterion: Criterion) -> Citation:
         if criterion.cite is None:

@@ -1,8 +1,10 @@
 """Rule coverage of a case corpus: which criterion statuses the regression cases actually drive.
 
 Counted per criterion-status pair (met / not_met / not_documented), over the criteria of rules
-that decided an item (applicable and not superseded). A pair no documented value can reach
-(e.g. a `documented` test is never "not documented") is left out of the denominator.
+that decided an item (applicable and not superseded) under the edition that governed it; a rule
+standing in for a later edition the pack does not encode is counted apart (`stand_in`). A pair
+no documented value can reach (e.g. a `documented` test is never "not documented") is left out
+of the denominator.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class CoverageReport(BaseModel):
     covered: int
     total: int
     percent: float
+    stand_in: int = 0
 
 
 class Coverage:
@@ -50,11 +53,15 @@ class Coverage:
                 self.seen[key] = {s: 0 for s in STATUSES}
                 states = reachable(crit.condition)
                 self.reachable[key] = [s for s in STATUSES if s in states]
+        self.stand_in = 0
 
     def add(self, _loaded: object, decision: CaseDecision) -> None:
         for item in decision.items:
             for rule in item.rules:
                 if not rule.applicable or rule.superseded_by is not None or rule.id not in self.items:
+                    continue
+                if rule.stands_in_for:
+                    self.stand_in += 1
                     continue
                 self.items[rule.id] += 1
                 for crit in rule.criteria:
@@ -68,6 +75,7 @@ class Coverage:
         return CoverageReport(
             criteria=rows, rules_without_cases=[r for r, n in self.items.items() if n == 0],
             covered=covered, total=total, percent=round(100.0 * covered / total, 1) if total else 100.0,
+            stand_in=self.stand_in,
         )
 
 
@@ -86,4 +94,6 @@ def render(report: CoverageReport) -> str:
     lines.append(f"coverage: {report.covered}/{report.total} criterion-status pairs ({report.percent}%); "
                  f"{len(report.rules_without_cases)} rules with no cases"
                  + (": " + ", ".join(report.rules_without_cases) if report.rules_without_cases else ""))
+    if report.stand_in:
+        lines.append(f"not counted: {report.stand_in} rule evaluations standing in for an edition the pack does not encode")
     return "\n".join(lines)

@@ -150,10 +150,13 @@ def lint_pack(root: str | Path | None = None) -> list[Issue]:
     model: bad input), then lint's own findings on the rules that could be read."""
     from engine.knowledge.pack import DEFAULT_RULES
 
+    from engine.quality.edition_lint import check_editions
+
     reading = read_pack(root or DEFAULT_RULES)
     issues = list(reading.issues)
     if reading.vocab is not None:
         issues += check_precedence(reading.rules, reading.vocab)
+    issues += check_editions(reading.rules, reading.editions)
     for lr in reading.rules:
         issues += [*check_reachable(lr), *check_citation(lr)]
     return sorted(issues, key=lambda i: (i.file, i.line, i.code))

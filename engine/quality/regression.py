@@ -32,6 +32,7 @@ class ItemResult(BaseModel):
     message: str = ""
     known_gap: Optional[str] = None
     insufficient: bool = False
+    edition_not_encoded: bool = False  # decided (or left undecided) without the edition that governed
 
     @property
     def matches(self) -> bool:
@@ -69,8 +70,13 @@ def run(paths: Iterable[str | Path], pack: RulePack,
             for i, item in expected.items():
                 actual = decision.items[i]
                 missing = [c for c in item.expected_unmet if c not in actual.unmet]
-                ok = actual.outcome == item.expected and not missing
+                edition_ok = item.expected_edition_notice in (None, bool(actual.editions))
+                ok = actual.outcome == item.expected and not missing and edition_ok
                 message = "" if ok else _why(item.expected, actual.outcome, missing, actual.unmet)
+                if not edition_ok:
+                    said = "an edition notice" if actual.editions else "no edition notice"
+                    wanted = str(item.expected_edition_notice).lower()
+                    message = "; ".join(filter(None, [message, f"expected_edition_notice {wanted}, got {said}"]))
                 if item.known_gap is None:
                     status: Status = "pass" if ok else "fail"
                 else:
@@ -79,7 +85,8 @@ def run(paths: Iterable[str | Path], pack: RulePack,
                     message += "" if ok else f" ({_why(item.expected, actual.outcome, missing, actual.unmet)})"
                 yield ItemResult(case=str(path), name=loaded.name, item=actual.id, expected=item.expected,
                                  actual=actual.outcome, status=status, missing_unmet=missing,
-                                 message=message, known_gap=item.known_gap, insufficient=thin)
+                                 message=message, known_gap=item.known_gap, insufficient=thin,
+                                 edition_not_encoded=bool(actual.editions))
 
 
 def record_insufficient(case: object) -> bool:
@@ -109,6 +116,7 @@ def summary(results: list[ItemResult]) -> dict[str, int]:
         "fixed": sum(r.status == "fixed" for r in results),
         "errors": sum(r.status == "error" for r in results),
         "total": len(results),
+        "edition_not_encoded": sum(r.edition_not_encoded for r in results),
     }
 
 
@@ -119,6 +127,13 @@ def result_line(result: ItemResult) -> str:
     """`STATUS file::case::item  (why)`, as `ur test` prints it."""
     detail = f"  ({result.message})" if result.message else ""
     return f"{LABELS[result.status]:5} {result.case}::{result.name}::{result.item}{detail}"
+
+
+def edition_line(counts: dict[str, int]) -> str:
+    """How many items were judged without the edition that governed them ('' when none)."""
+    n = counts["edition_not_encoded"]
+    return (f"{n} item{'s' if n != 1 else ''} judged without the edition that governed (edition not encoded: "
+            "see the notice in ur explain)") if n else ""
 
 
 def summary_line(counts: dict[str, int]) -> str:

@@ -1,4 +1,4 @@
-"""JSON Schemas for the files people write (rules, tables, case files, vocabulary, pack.yaml), generated
+"""JSON Schemas for the files people write (rules, tables, case files, vocabulary, pack.yaml, editions.yaml), generated
 from the pydantic models that validate them, so an editor (yaml-language-server) can check a file
 as one types. `ur schema` writes them to schema/ and links every YAML file to its schema with a
 `# yaml-language-server: $schema=...` first line; `ur schema --check` says whether they are
@@ -50,6 +50,13 @@ def pack_schema() -> dict:
                    "The rule pack's name and version.")
 
 
+def editions_schema() -> dict:
+    from engine.knowledge.editions import EditionsFile
+
+    return _titled(EditionsFile.model_json_schema(by_alias=True), "UR guideline editions (editions.yaml)",
+                   "Each guideline's editions: dates, the date each is keyed to, sources, and definitions by edition.")
+
+
 def case_schema() -> dict:
     """One case, or a file of named cases merged over a `base` (chosen by the `cases` key)."""
     from engine.intake.cases import Case
@@ -82,6 +89,7 @@ SCHEMAS: dict[str, Callable[[], dict]] = {
     "case.schema.json": case_schema,
     "vocabulary.schema.json": vocabulary_schema,
     "pack.schema.json": pack_schema,
+    "editions.schema.json": editions_schema,
 }
 
 
@@ -140,6 +148,8 @@ def schema_for(path: Path, rules: Path) -> Optional[str]:
         return "case.schema.json"
     if parts == ("pack.yaml",):
         return "pack.schema.json"
+    if parts == ("editions.yaml",):
+        return "editions.schema.json"
     if parts[:1] == ("vocabulary",):
         return "vocabulary.schema.json"
     if parts[0] == "tables":

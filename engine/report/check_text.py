@@ -30,7 +30,12 @@ def render_checklist(report: CheckReport) -> str:
 
 
 def _text_item(item: ItemAdvice) -> list[str]:
-    out = [f"[{item.id}] {item.request}  ({item.name})", f"  Outcome: {VERDICT[item.outcome]}"]
+    provisional = ""
+    if item.editions and item.outcome != "no_applicable_rule":
+        provisional = " (provisional: the edition that governed is not encoded)"
+    out = [f"[{item.id}] {item.request}  ({item.name})", f"  Outcome: {VERDICT[item.outcome]}{provisional}"]
+    for notice in item.editions:
+        out += textwrap.wrap(f"EDITION NOT ENCODED: {notice.text}", WIDTH, initial_indent="  ", subsequent_indent="    ")
     out += [f"  note: {note}" for note in item.assumptions]
     if item.outcome == "no_applicable_rule":
         out += textwrap.wrap(f"{item.summary[:1].upper()}{item.summary[1:]}; check the date and the name.", WIDTH,
@@ -113,7 +118,8 @@ def render_markdown(report: CheckReport) -> str:
            f"Request date {report.request_date}; rule pack {report.pack.name} {report.pack.version}.", ""]
     for item in report.items:
         out += [f"### {item.request} ({item.id}): {VERDICT[item.outcome].replace('likely ', 'likely **')}**", ""]
-        out += [f"- Note: {_cell(note)}" for note in item.assumptions] + ([""] if item.assumptions else [])
+        out += [f"- **Edition not encoded:** {_cell(notice.text)}" for notice in item.editions]
+        out += [f"- Note: {_cell(note)}" for note in item.assumptions] + ([""] if item.assumptions or item.editions else [])
         if item.lines:
             out += ["| # | Criterion | Status | What to add or change | Citation |", "|---|---|---|---|---|"]
             out += [f"| {n} | {line.criterion} | {STATUS[line.status].lower()} | {_cell(line.document)} "

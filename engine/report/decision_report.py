@@ -12,7 +12,8 @@ from typing import Mapping, Optional
 from html import escape
 
 from engine.decide.decision import CriterionResult, ItemDecision, RuleResult
-from engine.report.explain import MARK, OUTCOME, deciding, fact_text, rule_state, trace_groups, verified_text
+from engine.report.explain import (EDITION_LABEL, MARK, OUTCOME, deciding, edition_flag, fact_text, guideline_text,
+                                   rule_state, trace_groups, verified_text)
 from engine.decide.record import DecisionRecord
 
 TITLE = "UR decision explanation"
@@ -25,6 +26,8 @@ def header_fields(record: DecisionRecord) -> list[tuple[str, str]]:
     if case.get("title"):
         fields.append(("Title", str(case["title"])))
     fields.append(("Request date", record.decision.request_date))
+    if record.decision.date_of_service:
+        fields.append(("Date of service", record.decision.date_of_service))
     if case.get("injury_date"):
         fields.append(("Injury date", str(case["injury_date"])))
     author = case.get("author")
@@ -58,7 +61,7 @@ def render_markdown(record: DecisionRecord, only_unmet: bool = False,
     if only_unmet:
         lines += ["", "_Shown: only what decided each outcome (`--only unmet`)._"]
     lines += ["", "| Item | Request | Determination |", "| --- | --- | --- |"]
-    lines += [f"| `{i.id}` | {_md(i.request)} | {_md(OUTCOME[i.outcome])} |" for i in decision.items]
+    lines += [f"| `{i.id}` | {_md(i.request)} | {_md(OUTCOME[i.outcome] + edition_flag(i))} |" for i in decision.items]
     for item in decision.items:
         lines += ["", *_md_item(item, only_unmet, tables or {})]
     lines += ["", "## Order of evaluation", ""]
@@ -74,6 +77,7 @@ def _md_item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str
     lines = [f"## Item `{item.id}`: {_md(item.request)}", "",
              f"- **Read as:** {_md(item.name)} ({item.kind}" + (f"; {_md(', '.join(item.classes))})" if item.classes else ")"),
              f"- **Determination:** {_md(OUTCOME[item.outcome])}", f"- **Why:** {_md(item.summary)}"]
+    lines += [f"- **{EDITION_LABEL}:** {_md(notice.text)}" for notice in item.editions]
     if item.accompanies:
         lines.append(f"- **Accompanies:** item `{item.accompanies}` (decided after it)")
     lines += [f"- **Assumption:** {_md(note)}" for note in item.assumptions]
@@ -85,7 +89,7 @@ def _md_item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str
 
 def _md_rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"### Rule `{rule.id}`: {_md(rule.title)}", "",
-             f"{rule.tier.upper()}, edition {_md(rule.edition)}. {_md(rule.citation)}.", "",
+             f"{_md(guideline_text(rule))}. {_md(rule.citation)}.", "",
              f"**Result:** {_md(rule_state(rule))}"]
     for crit in rule.criteria:
         if not (only_unmet and not crit.counts_against):
@@ -147,7 +151,7 @@ def render_html(record: DecisionRecord, only_unmet: bool = False,
     decision = record.decision
     meta = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in header_fields(record))
     rows = "".join(f'<tr><td><a href="#item-{escape(i.id)}"><code>{escape(i.id)}</code></a></td>'
-                   f"<td>{escape(i.request)}</td><td class=\"outcome\">{escape(OUTCOME[i.outcome])}</td></tr>"
+                   f"<td>{escape(i.request)}</td><td class=\"outcome\">{escape(OUTCOME[i.outcome] + edition_flag(i))}</td></tr>"
                    for i in decision.items)
     shown = "<p><em>Shown: only what decided each outcome (--only unmet).</em></p>" if only_unmet else ""
     parts = [
@@ -166,6 +170,7 @@ def _html_item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[s
     read = f"{item.name} ({item.kind}" + (f"; {', '.join(item.classes)})" if item.classes else ")")
     facts = [("Request as written", item.request), ("Read as", read), ("Determination", OUTCOME[item.outcome]),
              ("Why", item.summary)]
+    facts += [(EDITION_LABEL, notice.text) for notice in item.editions]
     if item.accompanies:
         facts.append(("Accompanies", f"item {item.accompanies} (decided after it)"))
     facts += [("Assumption", note) for note in item.assumptions]
@@ -182,7 +187,7 @@ def _html_rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str
     if rule.applicable and not rule.superseded_by and not rule.satisfied and rule.alternatives:
         alts = f"<p><strong>Guideline alternatives:</strong> {escape('; '.join(rule.alternatives))}</p>"
     return (f'<section class="rule" data-rule="{escape(rule.id)}">\n<h3>Rule <code>{escape(rule.id)}</code>: '
-            f"{escape(rule.title)}</h3>\n<p>{escape(rule.tier.upper())}, edition {escape(rule.edition)}. "
+            f"{escape(rule.title)}</h3>\n<p>{escape(guideline_text(rule))}. "
             f"{escape(rule.citation)}.<br><strong>Result:</strong> {escape(rule_state(rule))}</p>\n"
             f"{crits}{alts}</section>\n")
 

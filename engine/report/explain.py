@@ -23,12 +23,26 @@ OUTCOME = {
     "no_applicable_rule": "NO APPLICABLE RULE - needs clinical review",
 }
 WIDTH = 100
+EDITION_LABEL = "Edition notice"
 
 
 def verified_text(level: str) -> str:
     """'verified: true (imr: ...)' or 'verified: false (sec: ...)' - never left implicit."""
     flag = "true" if level in VERIFIED_LEVELS else "false"
     return f"verified: {flag} ({level}: {VERIFICATION[level]})"
+
+
+def edition_flag(item: ItemDecision) -> str:
+    """' [edition not encoded]' after an item's outcome when a notice says so (else '')."""
+    return " [edition not encoded]" if item.editions else ""
+
+
+def guideline_text(rule: RuleResult) -> str:
+    """'MTUS, edition 2009', saying when that edition only stood in for the one that governed."""
+    text = f"{rule.tier.upper()}, edition {rule.edition}"
+    if rule.stands_in_for:
+        text += f" (standing in for {rule.stands_in_for}, not encoded: it did not govern this request)"
+    return text
 
 
 def rule_state(rule: RuleResult) -> str:
@@ -85,15 +99,18 @@ def render_explanation(decision: CaseDecision, only_unmet: bool = False,
     """
     lines = [f"UR DECISION EXPLANATION - case {decision.case}", ""]
     if header is None:
-        header = [("Request date", decision.request_date), ("Rule pack", f"{decision.pack.name} {decision.pack.version}"),
-                  ("Rule pack digest", f"sha256 {decision.pack.digest}")]
+        header = [("Request date", decision.request_date)]
+        if decision.date_of_service:
+            header.append(("Date of service", decision.date_of_service))
+        header += [("Rule pack", f"{decision.pack.name} {decision.pack.version}"),
+                   ("Rule pack digest", f"sha256 {decision.pack.digest}")]
     for label, value in header:
         lines += _field(label, value, 2)
     lines += _field("Shown", "only what decided each outcome (--only unmet)" if only_unmet
                     else "every rule and criterion considered", 2)
     lines += ["", "  Items:"]
     width = max(len(i.id) for i in decision.items)
-    lines += [f"    {i.id:<{width}}  {i.outcome.upper():<18}  {i.request}" for i in decision.items]
+    lines += [f"    {i.id:<{width}}  {i.outcome.upper():<18}  {i.request}{edition_flag(i)}" for i in decision.items]
     for item in decision.items:
         lines += ["", "=" * WIDTH] + _item(item, only_unmet, tables or {})
     lines += ["", "=" * WIDTH, "ORDER OF EVALUATION (derived facts, engine firings, outcomes, as they happened)"]
@@ -119,6 +136,8 @@ def _item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str]])
     lines += _field("Read as", read, 2)
     lines += _field("Determination", OUTCOME[item.outcome], 2)
     lines += _field("Why", item.summary, 2)
+    for notice in item.editions:
+        lines += _field(EDITION_LABEL, notice.text, 2)
     if item.accompanies:
         lines += _field("Accompanies", f"item {item.accompanies} (decided after it)", 2)
     for note in item.assumptions:
@@ -133,7 +152,7 @@ def _item(item: ItemDecision, only_unmet: bool, tables: Mapping[str, list[str]])
 
 def _rule(rule: RuleResult, only_unmet: bool, tables: Mapping[str, list[str]]) -> list[str]:
     lines = [f"  RULE {rule.id} - {rule.title}"]
-    lines += _field("Guideline", f"{rule.tier.upper()}, edition {rule.edition}", 4)
+    lines += _field("Guideline", guideline_text(rule), 4)
     lines += _field("Citation", rule.citation, 4)
     lines += _field("Result", rule_state(rule), 4)
     for crit in rule.criteria:

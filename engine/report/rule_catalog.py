@@ -26,6 +26,8 @@ class RuleSummary(BaseModel):
     tier: str
     guideline: str
     edition: str
+    edition_id: Optional[str] = None
+    carries_into: list[str] = []
     effective_from: str
     effective_until: Optional[str]
     citation: str
@@ -63,7 +65,8 @@ def summarize(rule: Rule, path: str = "", tables: tuple[str, ...] = ()) -> RuleS
     until = rule.effective.until
     return RuleSummary(
         id=rule.id, title=rule.title, topic=rule.topic, tier=rule.tier, guideline=rule.citation.guideline,
-        edition=rule.citation.edition, effective_from=rule.effective.from_.isoformat(),
+        edition=rule.citation.edition, edition_id=rule.effective.edition,
+        carries_into=[c.edition for c in rule.effective.carries_into], effective_from=rule.effective.from_.isoformat(),
         effective_until=until.isoformat() if until else None, citation=str(rule.citation), applies_to=applies,
         criteria=len(rule.criteria), verified=verified, unverified=len(rule.criteria) - verified,
         verification=dict(sorted(levels.items())), path=path, tables=list(tables),
@@ -83,7 +86,9 @@ def render_text(rows: list[RuleSummary]) -> str:
     for row in rows:
         until = row.effective_until or "open"
         lines.append(f"{row.id}  [{row.tier}] {row.title}")
-        lines.append(f"    topic: {row.topic}; edition: {row.guideline} {row.edition}; "
+        edition = f" [{row.edition_id}" + "".join(f", carried into {c}" for c in row.carries_into) + "]" \
+            if row.edition_id else ""
+        lines.append(f"    topic: {row.topic}; edition: {row.guideline} {row.edition}{edition}; "
                      f"in force {row.effective_from} to {until}")
         lines.append(f"    cites: {row.citation}")
         levels = ", ".join(f"{k} {v}" for k, v in row.verification.items())

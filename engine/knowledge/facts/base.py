@@ -19,6 +19,7 @@ from pydantic import ConfigDict, StrictBool, StrictFloat, StrictStr, with_config
 from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
 from engine.intake.requests import ResolvedItem
 from engine.intake.vocabulary import Term, Vocabulary
+from engine.knowledge.editions import DefinitionEdition, Editions
 
 TYPES = ("bool", "number", "text")
 
@@ -147,11 +148,16 @@ class Context:
     vocab: Vocabulary
     tables: Mapping[str, Any]
     outcomes: dict[str, str] = field(default_factory=dict)
+    editions: Optional[Editions] = None  # the pack's editions file: definitions that changed between editions
     memo: dict[str, Any] = field(default_factory=dict)  # values derivations share for this item
 
     def table(self, table_id: str) -> Any:
         """The value of a rule-pack table (rules/tables/<id>.yaml), typed as its reader declared."""
         return self.tables[table_id]
+
+    def definition(self, definition_id: str) -> Optional[DefinitionEdition]:
+        """The edition of a definition (rules/editions.yaml) in force on the request date."""
+        return self.editions.definition(definition_id, self.request_date) if self.editions else None
 
     @property
     def request_date(self) -> dt.date:
@@ -261,6 +267,9 @@ class Context:
             return self.case.sources.get(name)
         if section == "item":
             return self.item.documented_in
+        if section.startswith("definition:"):
+            found = self.definition(section.split(":", 1)[1])
+            return f"{found.text} ({found.cite}); read as {found.reading}" if found else None
         if section == "medication":
             med = self.medication()
             return med.documented_in if med else None

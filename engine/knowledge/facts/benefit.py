@@ -105,20 +105,23 @@ def _aberrant(ctx: Context):
 # (e.g. a detoxification programme: its reasons are the regimen's lack of benefit or aberrant behaviour).
 @derived("regimen.pain_reduced", "bool",
          "Pain relief documented for the medications as a whole (lower pain with medications, or a reported "
-         "percent relief); false when the reports say the medications do not help", section="regimen")
+         "percent relief); false when the reports say the medications do not help", section="regimen",
+         tables=(RELIEF_TOLERANCE,))
 def _regimen_pain(ctx: Context):
     return regimen_value(ctx, "pain_reduced")
 
 
 @derived("regimen.function_improved", "bool",
          "Functional improvement documented for the medications as a whole (the reports' regimen or ADL "
-         "notes); false when the reports say function did not improve", section="regimen")
+         "notes); false when the reports say function did not improve", section="regimen",
+         tables=(RELIEF_TOLERANCE,))
 def _regimen_function(ctx: Context):
     return regimen_value(ctx, "function_improved")
 
 
 @derived("regimen.aberrant_behavior", "bool",
          "Aberrant drug-taking behaviour (early refills, lost prescriptions, escalation without approval) "
-         "documented with the medications as a whole", section="regimen")
+         "documented with the medications as a whole", section="regimen",
+         tables=(RELIEF_TOLERANCE,))
 def _regimen_aberrant(ctx: Context):
     return regimen_value(ctx, "aberrant_behavior")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Optional, get_args
 
-from typing_extensions import TypedDict
-
 from engine.intake.cases import Role
 from engine.intake.requests import level_segments, levels_in_text, side_in_text
-from engine.knowledge.facts.base import Context, FactSet, Number, closed, weeks_between
+from engine.knowledge.facts.base import Context, FactSet, Number, weeks_between
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -17,13 +16,6 @@ derived, finding = DECLARED.derived, DECLARED.finding
 DAYS_IN_YEAR = 365  # a unit: the facts named "past year" count the 12 months before the request
 
 
-@closed
-class ChronicPhase(TypedDict):
-    weeks_since_injury_over: Number  # past the acute phase when more weeks than this have passed
-    pain_months_from: Number         # or, with no injury date, pain documented for this many months
-
-
-CHRONIC_PHASE = DECLARED.table("chronic-phase", ChronicPhase)
 MODERATE_PAIN = DECLARED.table("moderate-pain-score", Number)  # lowest score (0-10) of moderate pain
 RELIEF_TOLERANCE = DECLARED.table("relief-tolerance", Number)  # points reported relief may differ from the scores
 
@@ -39,16 +31,32 @@ def _weeks_since_injury(ctx: Context):
 
 
 @derived("case.chronic_phase", "bool",
-         "Past the acute phase: more weeks since the injury than table chronic-phase allows (or, with no "
-         "injury date, pain documented for its number of months)", tables=(CHRONIC_PHASE,))
+         "Chronic pain by the definition in force on the request date (rules/editions.yaml, chronic-pain: "
+         "2009 beyond the expected time of tissue healing, 2016 three months or more from onset)",
+         section="definition:chronic-pain")
 def _chronic(ctx: Context):
-    phase = ctx.table(CHRONIC_PHASE)
+    definition = ctx.definition("chronic-pain")
+    if definition is None:
+        return None
+    if definition.months_after_onset is not None:
+        months = definition.months_after_onset
+        if ctx.case.injury_date is not None:
+            return add_months(ctx.case.injury_date, months) <= ctx.request_date
+        return None if ctx.case.pain.months is None else ctx.case.pain.months >= months
     weeks = weeks_between(ctx.case.injury_date, ctx.request_date)
-    if weeks is not None:
-        return weeks > phase["weeks_since_injury_over"]
-    if ctx.case.pain.months is not None:
-        return ctx.case.pain.months >= phase["pain_months_from"]
-    return None
+    if weeks is None and ctx.case.pain.months is not None:
+        weeks = ctx.case.pain.months * WEEKS_PER_MONTH
+    return None if weeks is None else weeks > definition.weeks_after_onset
+
+
+WEEKS_PER_MONTH = 52 / 12  # calendar arithmetic, not a guideline figure
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def exam_signs(ctx: Context) -> list[tuple[str, Optional[str], Optional[str]]]:
