@@ -3,6 +3,7 @@ plus cold-start timings. Prints a table; not a test.
 
     python bench/run.py [--sizes 1000,10000,100000] [--seed N]
     python bench/run.py --batch 10000,100000 [--seed N]     # `ur batch`, 1 vs 2 workers
+    python bench/run.py --check 1,10,100,300                # `ur check` on one case of N items
 
 Each size runs in a fresh process (so peak RSS belongs to that size alone) on synthetic cases
 from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
@@ -187,16 +188,52 @@ def batch_runs(sizes: list[int], seed: int) -> None:
             print(f"{n:>7} | identical output for 1 and 2 workers: {len(digests) == 1}")
 
 
+def check_runs(sizes: list[int], runs: int = 3) -> None:
+    """`ur check` end to end on one case of N items (bench/check_cases.py): wall time and CPU time
+    of the process (user + system, from wait4: what one core spends, whatever else the machine
+    runs), best of `runs`, and the time per item."""
+    import tempfile
+
+    from bench.check_cases import case_with
+
+    ur = str(Path(sys.executable).with_name("ur"))
+    print(f"{'items':>5} | {'wall s':>6} | {'CPU s':>6} | {'CPU ms/item':>11} | outcomes")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            case = Path(tmp) / f"check-{n}.json"
+            case.write_text(json.dumps(case_with(n)), encoding="utf-8")
+            best_wall = best_cpu = float("inf")
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                proc = subprocess.Popen([ur, "check", str(case), "--format", "json"], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, cwd=ROOT)
+                out, err = proc.communicate()
+                wall = time.perf_counter() - t0
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = usage.ru_utime + usage.ru_stime - getattr(check_runs, "_spent", 0.0)
+                check_runs._spent = usage.ru_utime + usage.ru_stime  # type: ignore[attr-defined]
+                if proc.returncode not in (0, 1):
+                    raise SystemExit(f"ur check failed: {err.decode()}")
+                best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+            outcomes = sorted({item["outcome"] for item in json.loads(out)["items"]})
+            print(f"{n:>5} | {best_wall:>6.2f} | {best_cpu:>6.2f} | {1000 * best_cpu / n:>11.1f} | {', '.join(outcomes)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", metavar="SIZES",
                         help="instead: run `ur batch` with 1 and 2 workers on this many generated cases (e.g. 10000,100000)")
+    parser.add_argument("--check", metavar="ITEMS",
+                        help="instead: time `ur check` on one case of this many items (e.g. 1,10,100,300)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.seed)))
+        return
+    if args.check:
+        check_runs([int(x) for x in args.check.split(",")])
         return
     if args.batch:
         batch_runs([int(x) for x in args.batch.split(",")], args.seed)

@@ -89,12 +89,12 @@ def test_yes_no_in_a_model_field(tmp_path):
 
 def test_unknown_drug_gets_did_you_mean(tmp_path):
     path, result = run_check(tmp_path, GOOD.replace("Soma 350mg", "Somma 350mg"))
-    assert_one_line_error(result, path, 5, "items[0].request", "no known drug or service", "did you mean 'soma'")
+    assert_one_line_error(result, path, 6, "items[0].request", "no known drug or service", "did you mean 'soma'")
 
 
 def test_unknown_explicit_name(tmp_path):
     path, result = run_check(tmp_path, GOOD.replace("    sig: 1 tid", "    sig: 1 tid\n    name: Flexerill"))
-    assert_one_line_error(result, path, 5, "items[0].name", "did you mean 'flexeril'")
+    assert_one_line_error(result, path, 8, "items[0].name", "did you mean 'flexeril'")
 
 
 def test_unknown_finding_gets_did_you_mean(tmp_path):

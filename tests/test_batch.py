@@ -64,6 +64,10 @@ def test_batch_workers_give_identical_output_and_report_bad_lines(tmp_path, pack
     assert r1.stderr == r2.stderr
     assert one.read_bytes() == two.read_bytes()
     records = [json.loads(x) for x in one.read_text().splitlines()]
+    assert len(records) == 51  # one line per input line: the bad line's error sits in its place
+    assert records[10]["format"] == "ur-batch-error/1" and records[10]["input"] == {"line": 11, "source": str(src)}
+    assert records[10]["error"]["message"].startswith("invalid JSON")
+    del records[10]
     assert [r["decision"]["case"] for r in records] == [f"synthetic-9-{i}" for i in range(50)]
 
 

@@ -173,7 +173,7 @@ def test_log_appends_one_line_per_run_and_verify_reads_the_log(tmp_path):
 
 
 @pytest.mark.parametrize("content, expected", [
-    ("{not json", r"^error: .*bad\.json:1: not valid JSON"),
+    ("{not json", r"^error: .*bad\.json:1: invalid JSON"),
     ('{\n  "format": "ur-decision-record/1",\n  "created": "x"\n}\n', r"^error: .*bad\.json:1: .*Field required"),
     ('{\n  "format": "other",\n  "created": "x"\n}\n', r"^error: .*bad\.json:2: format: "),
 ])

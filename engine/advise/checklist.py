@@ -10,7 +10,7 @@ from typing import Any, Literal, Optional
 from engine.knowledge import conditions
 from engine.intake.cases import Case
 from engine.decide.decision import CaseDecision, CriterionResult, EditionNotice, ItemDecision, PackRef, Record
-from engine.decide.evaluate import evaluate
+from engine.decide.evaluate import Prepared, evaluate, evaluate_item, prepare
 from engine.advise.levers import Change, changed_case, propose_changes
 from engine.advise.unmet import blocking, criterion_condition, known_facts, satisfy
 from engine.knowledge.pack import RulePack
@@ -70,10 +70,11 @@ class CheckReport(Record):
 
 def advise(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> CheckReport:
     """Decide the case, then search for verified changes and documentation per item."""
-    decision = evaluate(case, pack, doc, name)
-    changes = {item.id: propose_changes(case, pack, item) for item in decision.items if item.outcome == "upheld"}
+    decision, prep = prepare(case, pack, doc, name)
+    changes = {item.id: propose_changes(prep, pack, item) for item in decision.items if item.outcome == "upheld"}
     plan, _ = plan_decision(changed_case(case, changes), pack)
-    items = [_item(case, pack, decision, item, changes.get(item.id, []), plan.item(item.id)) for item in decision.items]
+    planned = {item.id: item for item in plan.items}
+    items = [_item(prep, pack, item, changes.get(item.id, []), planned[item.id]) for item in decision.items]
     return CheckReport(case=decision.case, request_date=decision.request_date, pack=decision.pack, items=items)
 
 
@@ -90,10 +91,10 @@ def plan_decision(case: Case, pack: RulePack) -> tuple[CaseDecision, dict[str, d
     return evaluate(case, pack, overrides=overrides), overrides
 
 
-def _item(case: Case, pack: RulePack, decision: CaseDecision, item: ItemDecision, changes: list[Change],
+def _item(prep: Prepared, pack: RulePack, item: ItemDecision, changes: list[Change],
           planned: ItemDecision) -> ItemAdvice:
     fixed = {key for change in changes for key in change.fixes}
-    lines = [_line(case, pack, item, rule_id, crit, fixed) for rule_id, crit in blocking(item)]
+    lines = [_line(prep, pack, item, rule_id, crit, fixed) for rule_id, crit in blocking(item)]
     alternatives = [alt for rule in item.rules if rule.applicable and not rule.superseded_by and not rule.satisfied
                     for alt in rule.alternatives]
     return ItemAdvice(
@@ -105,17 +106,17 @@ def _item(case: Case, pack: RulePack, decision: CaseDecision, item: ItemDecision
     )
 
 
-def _line(case: Case, pack: RulePack, item: ItemDecision, rule_id: str, crit: CriterionResult,
+def _line(prep: Prepared, pack: RulePack, item: ItemDecision, rule_id: str, crit: CriterionResult,
           fixed: set[str]) -> Line:
     key = f"{rule_id}.{crit.id}"
     base = dict(criterion=key, status=crit.status, statement=crit.statement, document=crit.document,
                 citation=crit.citation, verified=crit.verified)
     if key in fixed:
         return Line(**base, action="change", detail="met by the change below (re-evaluated)",
-                    doc_check=_doc_check(case, pack, item, crit))
+                    doc_check=_doc_check(prep, pack, item, crit))
     if "primary.certified" in [f.name for f in crit.facts] and item.accompanies:
         return Line(**base, action="follows", detail=f"follows item '{item.accompanies}': approvable only when it is")
-    check = _doc_check(case, pack, item, crit)
+    check = _doc_check(prep, pack, item, crit)
     if check is not None:
         return Line(**base, action="document", doc_check=check)
     shown = ", ".join(f"{f.name} = {conditions.show_value(f.value)}" for f in crit.facts if f.documented)
@@ -123,11 +124,11 @@ def _line(case: Case, pack: RulePack, item: ItemDecision, rule_id: str, crit: Cr
                 detail=f"the record documents {shown or 'facts'} that fail this; no change to the request meets it")
 
 
-def _doc_check(case: Case, pack: RulePack, item: ItemDecision, crit: CriterionResult) -> Optional[DocCheck]:
+def _doc_check(prep: Prepared, pack: RulePack, item: ItemDecision, crit: CriterionResult) -> Optional[DocCheck]:
     """Re-evaluate the item with this criterion's missing facts documented so that it is met
     (None when documented facts already fail it)."""
     found = satisfy(criterion_condition(pack, item, crit), known_facts(item))
     if found is None:
         return None
-    after = evaluate(case, pack, overrides={item.id: found}).item(item.id)
+    after = evaluate_item(prep, pack, item.id, overrides=found)
     return DocCheck(assume=found, approvable_alone=after.outcome == "overturned", still_blocking=after.unmet)

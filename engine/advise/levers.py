@@ -15,7 +15,7 @@ from typing import Any, Optional
 from engine.knowledge import conditions
 from engine.intake.cases import Case, item_ids
 from engine.decide.decision import ItemDecision, Record
-from engine.decide.evaluate import evaluate, resolve_items
+from engine.decide.evaluate import Prepared, evaluate_item, item_context
 from engine.knowledge.facts import FACTS, Context, compute
 from engine.knowledge.pack import RulePack
 from engine.advise.unmet import blocking, criterion_condition, known_facts
@@ -58,12 +58,6 @@ class Lever:
         return float(value) if value > self.current else None
 
 
-def context(case: Case, pack: RulePack, item_id: str) -> Context:
-    """The derivation context of one item, as evaluate builds it."""
-    for item, res in zip(case.items, resolve_items(case, pack)):
-        if res.id == item_id:
-            return Context(case, item, res, pack.vocab, pack.table_values, {}, pack.editions)
-    raise KeyError(item_id)
 
 
 def levers(ctx: Context) -> dict[str, Lever]:
@@ -77,14 +71,15 @@ def levers(ctx: Context) -> dict[str, Lever]:
     return out
 
 
-def propose_changes(case: Case, pack: RulePack, item: ItemDecision) -> list[Change]:
-    """The smallest verified changes to this item's request fields, one field at a time."""
+def propose_changes(prep: Prepared, pack: RulePack, item: ItemDecision) -> list[Change]:
+    """The smallest verified changes to this item's request fields, one field at a time; each
+    what-if re-evaluates this item only (evaluate_item), so a check stays linear in the items."""
 
     changes: list[Change] = []
-    work = case
+    work = prep.case
     for fields in PHASES:
-        current = evaluate(work, pack).item(item.id)
-        ctx = context(work, pack, item.id)
+        current = evaluate_item(prep, pack, item.id, work)
+        ctx = item_context(prep, pack, item.id, work)
         table = levers(ctx)
         wanted: dict[str, list[tuple[float, str, str]]] = {}
         for rule_id, crit in blocking(current):
@@ -102,11 +97,11 @@ def propose_changes(case: Case, pack: RulePack, item: ItemDecision) -> list[Chan
                 _, value, field, why = min(options)
                 wanted.setdefault(field, []).append((value, f"{rule_id}.{crit.id}", why))
         for field, asks in wanted.items():
-            change = _verified(work, pack, ctx, field, asks)
+            change = _verified(prep, work, pack, ctx, field, asks)
             if change is not None:
                 changes.append(change)
                 work = apply(work, item.id, field, change.proposed)
-    bundle = _components(work, pack, item.id)
+    bundle = _components(prep, work, pack, item.id)
     return changes + ([bundle] if bundle else [])
 
 
@@ -122,7 +117,7 @@ def _why(lever: Lever, leaf, facts: dict, rule_id: str, crit_id: str) -> str:
             f"{conditions.show_value(leaf.value)}{lever.unit}")
 
 
-def _verified(case: Case, pack: RulePack, ctx: Context, field: str, asks: list) -> Optional[Change]:
+def _verified(prep: Prepared, case: Case, pack: RulePack, ctx: Context, field: str, asks: list) -> Optional[Change]:
     """Re-evaluate the value solved from the thresholds; step away from it only if rounding bites."""
     current = _current(ctx, field)
     upper = min(v for v, _, _ in asks) < current
@@ -130,16 +125,17 @@ def _verified(case: Case, pack: RulePack, ctx: Context, field: str, asks: list) 
     targets = [key for _, key, _ in asks]
     for _ in range(4):
         proposed: Any = _segments(ctx)[: int(value)] if field == "levels" else value
-        if value >= 1 and _meets(case, pack, ctx.resolved.id, field, proposed, targets):
+        if value >= 1 and _meets(prep, case, pack, ctx.resolved.id, field, proposed, targets):
             return Change(field=field, current=current, proposed=proposed, text=_text(ctx, field, value, upper),
                           why="; ".join(w for _, _, w in asks), fixes=targets)
         value += -1.0 if upper else 1.0
     return None
 
 
-def _meets(case: Case, pack: RulePack, item_id: str, field: str, value: Any, targets: list[str]) -> bool:
+def _meets(prep: Prepared, case: Case, pack: RulePack, item_id: str, field: str, value: Any,
+           targets: list[str]) -> bool:
     """Through the real engine: after the change, none of the targeted criteria still blocks."""
-    got = evaluate(apply(case, item_id, field, value), pack).item(item_id)
+    got = evaluate_item(prep, pack, item_id, apply(case, item_id, field, value))
     return not any(key in got.unmet for key in targets)
 
 
@@ -194,21 +190,21 @@ def _segments(ctx: Context) -> list[str]:
     return sorted(segments, key=lambda seg: not (set(seg.split("-")) & documented))
 
 
-def _components(case: Case, pack: RulePack, item_id: str) -> Optional[Change]:
+def _components(prep: Prepared, case: Case, pack: RulePack, item_id: str) -> Optional[Change]:
     """Drop the parts of a bundle that have no stated reason, when that is what blocks it."""
     name = "request.unjustified_components"
-    got = evaluate(case, pack).item(item_id)
+    got = evaluate_item(prep, pack, item_id, case)
     targets = [k for k in got.unmet if any(f.name == name for r in got.rules for c in r.criteria
                                            if f"{r.id}.{c.id}" == k for f in c.facts)]
-    ctx = context(case, pack, item_id)
+    ctx = item_context(prep, pack, item_id, case)
     parts = list(ctx.item.components)
     count = compute(ctx, [name]).get(name)
     if not targets or not count:
         return None
-    drop = [p for p in parts if compute(context(apply(case, item_id, "components", [x for x in parts if x != p]),
-                                                pack, item_id), [name]).get(name, count) < count]
+    without = {p: apply(case, item_id, "components", [x for x in parts if x != p]) for p in parts}
+    drop = [p for p in parts if compute(item_context(prep, pack, item_id, without[p]), [name]).get(name, count) < count]
     keep = [p for p in parts if p not in drop]
-    if not drop or not keep or not _meets(case, pack, item_id, "components", keep, targets):
+    if not drop or not keep or not _meets(prep, case, pack, item_id, "components", keep, targets):
         return None
     return Change(field="components", current=parts, proposed=keep,
                   text=f"request only {', '.join(keep)} (drop {', '.join(drop)})",

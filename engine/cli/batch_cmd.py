@@ -3,54 +3,53 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import EXIT_BAD_INPUT, EXIT_OK, RulesOption, SignKeyOption, app, fail, sign_key
+from engine.cli.common import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, RulesOption, SignKeyOption, StdoutLines, app,
+                               capped_workers, echo, fail, sign_key)
 from engine.errors import EngineError
 
 
 @app.command()
 def batch(
     input: Annotated[Path, typer.Argument(help="A JSONL file (one case object per line; - for standard input) or a folder of case files.")],
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes (output order never changes).")] = 1,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write records here (default: stdout).")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (output order never changes; at most 4 per CPU).")] = 1,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write records here (default: stdout); replaced only when the run completes.")] = None,
     rules: RulesOption = None,
     key_file: SignKeyOption = None,
 ) -> None:
     """For payers: re-run a case archive; streams one decision record (JSON) per line, in input order.
 
-    Bad inputs are reported on stderr as `file:line: field: message` and skipped; the run then
-    ends with exit status 2."""
+    A bad input gives an error line (format ur-batch-error/1) in its place in the output and one
+    line `file:line: field: message` on stderr; the run goes on and ends with exit status 2 (3 if
+    the engine failed on an input)."""
     from engine.decide import batch as lib
     from engine.decide.record import timestamp
+    from engine.intake.outputs import atomic_output
 
-    try:
-        if workers < 1:
-            raise EngineError(f"--workers must be at least 1 (got {workers})")
-        key = sign_key(key_file)
-        work = lib.inputs(input)
-        first = next(work, None)
-        if first is None:
-            raise EngineError(f"{input}: no cases found")
-        out = output.open("w", encoding="utf-8") if output else sys.stdout
-    except (EngineError, OSError) as exc:
-        fail(exc)
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        outcomes = lib.run(_chain(first, work), str(rules) if rules else None, timestamp(), workers, key)
-        counts = lib.write(outcomes, out, lambda msg: typer.echo(f"error: {msg}", err=True), progress)
+        workers = capped_workers(workers)
+        key = sign_key(key_file)
+        target = atomic_output(output, lib.input_files(input), "--output") if output else nullcontext(StdoutLines())
+        with target as out:  # a file output replaces the old one only when the run completes
+            work = lib.inputs(input)
+            first = next(work, None)
+            if first is None:
+                raise EngineError(f"{input}: no cases found")
+            outcomes = lib.run(_chain(first, work), str(rules) if rules else None, timestamp(), workers, key)
+            counts = lib.write(outcomes, out, lambda msg: echo(f"error: {msg}", err=True), progress)
     except EngineError as exc:
         fail(exc)
     finally:
-        if output:
-            out.close()
         if progress:
             progress.done()
-    typer.echo(f"{counts['records']} records ({counts['items']} items), {counts['errors']} bad inputs", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT if counts["errors"] else EXIT_OK)
+    echo(f"{counts['records']} records ({counts['items']} items), {counts['errors']} bad inputs", err=True)
+    raise typer.Exit(EXIT_INTERNAL if counts["faults"] else EXIT_BAD_INPUT if counts["errors"] else EXIT_OK)
 
 
 def _chain(first, rest):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail, load_rules, one_case
+from engine.cli.common import echo, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail, load_rules, one_case
 from engine.errors import EngineError, EngineFault, Location
 
 # Convenience facts for quick entry: name -> (type, allowed values, where it goes)
@@ -63,7 +63,7 @@ def check(
     except (EngineError, EngineFault) as exc:
         fail(exc)
     render = {"json": render_json, "markdown": render_markdown}.get(fmt, render_checklist)
-    typer.echo(render(report), nl=fmt == "json")
+    echo(render(report), nl=fmt == "json", json=fmt == "json")
     raise typer.Exit(EXIT_OK if report.approvable else EXIT_FAIL)
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format,
-                               fail, load_rules)
+from engine.cli.common import (EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, capped_workers,
+                               check_format, echo, fail, load_rules)
 from engine.errors import EngineError
 
 
@@ -35,6 +35,7 @@ def test_cmd(
     roots = paths or [Path("cases")]
     try:
         check_format(fmt, ("text", "json"))
+        workers = capped_workers(workers)
         pack = load_rules(rules)
         results = []
         cov = Coverage(pack) if coverage or min_coverage is not None else None
@@ -47,7 +48,7 @@ def test_cmd(
         for result in results_in:
             results.append(result)
             if fmt == "text":
-                typer.echo(result_line(result))
+                echo(result_line(result))
     except EngineError as exc:
         fail(exc)
     counts = summary(results)
@@ -55,25 +56,26 @@ def test_cmd(
     scores = by_folder(results, roots)
     if fmt == "json":
         extra_json = {"coverage": report.model_dump()} if report else {}
-        typer.echo(json.dumps({"summary": counts, "scores": [s.model_dump() for s in scores],
-                               "results": [r.model_dump() for r in results], **extra_json}, indent=2))
+        echo(json.dumps({"summary": counts, "scores": [s.model_dump() for s in scores],
+                               "results": [r.model_dump() for r in results], **extra_json}, indent=2),
+             json=True)
     else:
         if report:
-            typer.echo(render(report))
+            echo(render(report))
         for part in scores[:-1]:
-            typer.echo("\n".join(render_scores(part)))
+            echo("\n".join(render_scores(part)))
         if edition_line(counts):
-            typer.echo(edition_line(counts))
-        typer.echo(summary_line(counts))
-        typer.echo("\n".join(render_scores(scores[-1])))  # the last lines: `ur test DIR | tail -4`
+            echo(edition_line(counts))
+        echo(summary_line(counts))
+        echo("\n".join(render_scores(scores[-1])))  # the last lines: `ur test DIR | tail -4`
     if counts["total"] == 0:
-        typer.echo("error: no regression cases found", err=True)
+        echo("error: no regression cases found", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     if counts["errors"]:
         raise typer.Exit(EXIT_BAD_INPUT)
     below = report is not None and min_coverage is not None and report.percent < min_coverage
     if below:
-        typer.echo(f"coverage {report.percent}% is below --min-coverage {min_coverage:g}%", err=True)
+        echo(f"coverage {report.percent}% is below --min-coverage {min_coverage:g}%", err=True)
     raise typer.Exit(EXIT_FAIL if counts["failed"] or counts["fixed"] or below else EXIT_OK)
 
 
@@ -89,6 +91,7 @@ def validate(
     from engine.knowledge.case_files import load_cases
     from engine.knowledge.pack_check import UNREADABLE
     from engine.decide.evaluate import resolve_items
+    from engine.quality.engine_check import check_engine
     from engine.quality.lint import lint_pack
     from engine.intake.cases import case_files
 
@@ -99,16 +102,22 @@ def validate(
     unreadable = [i for i in issues if i.code == UNREADABLE]
     findings = [i for i in issues if i.code != UNREADABLE]
     for issue in unreadable:
-        typer.echo(f"error: {issue.error()}", err=True)
+        echo(f"error: {issue.error()}", err=True)
     for issue in findings:
-        typer.echo(str(issue))
+        echo(str(issue))
     if unreadable:
         raise typer.Exit(EXIT_BAD_INPUT)
     if any(i.severity == "error" for i in findings):
-        typer.echo(f"{len(findings)} lint findings; cases not checked until the rule errors are fixed")
+        echo(f"{len(findings)} lint findings; cases not checked until the rule errors are fixed")
         raise typer.Exit(EXIT_FAIL)
     try:
         pack = load_rules(rules)
+        refused = list(check_engine(pack))  # every rule through the engine (quality/engine_check.py)
+        for issue in refused:
+            echo(str(issue))
+        if refused:
+            echo(f"{len(findings) + len(refused)} lint findings; cases not checked until the rule errors are fixed")
+            raise typer.Exit(EXIT_FAIL)
         count = 0
         for path in case_files(paths or [Path("cases")]):
             for loaded in load_cases(path):
@@ -117,6 +126,6 @@ def validate(
     except EngineError as exc:
         fail(exc)
     if findings:
-        typer.echo(f"{len(findings)} lint findings; {len(pack.rules)} rules, {count} cases")
+        echo(f"{len(findings)} lint findings; {len(pack.rules)} rules, {count} cases")
         raise typer.Exit(EXIT_FAIL)
-    typer.echo(f"ok: {len(pack.rules)} rules, {count} cases")
+    echo(f"ok: {len(pack.rules)} rules, {count} cases")

@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import (EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, SignKeyOption, app, check_format, fail,
-                               load_rules, one_case, sign_key)
-from engine.errors import EngineError, EngineFault, Location
+from engine.cli.common import (EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, SignKeyOption, app, check_format, echo,
+                               fail, load_rules, one_case, sign_key)
+from engine.errors import EngineError, EngineFault
 
 FORMATS = ("text", "markdown", "html", "json")
 
@@ -41,10 +41,10 @@ def explain(
         pack = load_rules(rules)
         record = decide(loaded.case, loaded.name, pack, doc=loaded.doc, key=key)
         if log is not None:
-            _append(record, log, append_log)
+            append_log(record, str(log), (file,))
     except (EngineError, EngineFault) as exc:
         fail(exc)
-    typer.echo(_render(record, fmt, only == "unmet", pack), nl=False)
+    echo(_render(record, fmt, only == "unmet", pack), nl=False, json=fmt == "json")
 
 
 def _render(record, fmt: str, only_unmet: bool, pack) -> str:
@@ -63,13 +63,6 @@ def _render(record, fmt: str, only_unmet: bool, pack) -> str:
     from engine.report.explain import fact_tables
 
     return (render_html if fmt == "html" else render_markdown)(record, only_unmet=only_unmet, tables=fact_tables(pack))
-
-
-def _append(record, log: Path, append_log) -> None:
-    try:
-        append_log(record, str(log))
-    except OSError as exc:
-        raise EngineError(f"cannot append to log: {exc.strerror or exc}", Location(str(log))) from None
 
 
 @app.command()
@@ -100,7 +93,7 @@ def verify(
         fail(exc)
     if fmt == "json":
         out = [r.model_dump(mode="json") for r in results]
-        typer.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, sort_keys=True))
+        echo(json.dumps(out[0] if len(out) == 1 else out, indent=2, sort_keys=True), json=True)
     else:
-        typer.echo("\n\n".join(render_verification(r) for r in results))
+        echo("\n\n".join(render_verification(r) for r in results))
     raise typer.Exit(EXIT_OK if all(r.reproduced for r in results) else EXIT_FAIL)

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from engine.cli.common import FormatOption, app, check_format, fail
+from engine.cli.common import echo, FormatOption, app, check_format, fail
 from engine.errors import EngineError
 
 
@@ -20,6 +20,6 @@ def facts(fmt: FormatOption = "text") -> None:
     except EngineError as exc:
         fail(exc)
     if fmt == "json":
-        typer.echo(json.dumps(catalog_rows(), indent=2))
+        echo(json.dumps(catalog_rows(), indent=2), json=True)
     else:
-        typer.echo(render_markdown() if fmt == "markdown" else render_text(), nl=False)
+        echo(render_markdown() if fmt == "markdown" else render_text(), nl=False)

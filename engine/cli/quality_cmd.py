@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail
+from engine.cli.common import echo, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail
 from engine.errors import EngineError
 
 
@@ -28,9 +28,9 @@ def diff_cmd(
     except EngineError as exc:
         fail(exc)
     if fmt == "json":
-        typer.echo(report.model_dump_json(indent=2))
+        echo(report.model_dump_json(indent=2), json=True)
     else:
-        typer.echo(render(report))
+        echo(render(report))
     raise typer.Exit(EXIT_FAIL if report.flips else EXIT_OK)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import FormatOption, RulesOption, app, check_format, fail, load_rules
+from engine.cli.common import echo, FormatOption, RulesOption, app, check_format, fail, load_rules
 from engine.errors import EngineError
 
 
@@ -43,10 +43,10 @@ def rules_list(
         fail(exc)
     if fmt == "json":
         data = [g.model_dump() for g in lines] if editions else [r.model_dump(mode="json") for r in rows]
-        typer.echo(json.dumps(data, indent=2))
+        echo(json.dumps(data, indent=2), json=True)
     elif tables:
-        typer.echo(render_tables(rows), nl=False)
+        echo(render_tables(rows), nl=False)
     elif editions:
-        typer.echo(render_timeline(lines), nl=False)
+        echo(render_timeline(lines), nl=False)
     else:
-        typer.echo(render_text(rows) + "\n" + render_timeline(lines), nl=False)
+        echo(render_text(rows) + "\n" + render_timeline(lines), nl=False)

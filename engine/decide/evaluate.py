@@ -20,14 +20,15 @@ from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemD
 from engine.knowledge.facts import FACTS, Context, Fact
 from engine.decide.host import get_host
 from engine.decide.edition_notes import notices, stand_in_label
-from engine.decide.items import item_region, order_items, resolve_items, rules_with_ingredients
+from engine.decide.items import infer_primary, item_region, order_items, resolve_items, rules_with_ingredients
+from engine.errors import Location
 from engine.knowledge.editions import Dates
 from engine.knowledge.pack import GOVERNS, RulePack, Standing
 from engine.knowledge.rules import Criterion, Rule
-from engine.intake.requests import ResolvedItem
+from engine.intake.requests import ResolvedItem, resolve_item
 from engine.intake.sources import Document
 
-__all__ = ["compiled", "evaluate", "resolve_items"]
+__all__ = ["compiled", "evaluate", "evaluate_item", "item_context", "prepare", "resolve_items"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,25 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
 
     `overrides` (item id -> {fact: value}) replaces derived fact values for one item; `ur check`
     uses it to re-evaluate "what if this were documented" through the real engine."""
+    return prepare(case, pack, doc, name, overrides)[0]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A case as evaluate read and decided it, kept for what-ifs on one item at a time (`ur check`):
+    its resolved items, every item's outcome, and what its items' derivations share."""
+
+    case: Case  # as of the request date (as_of_request)
+    resolved: tuple[ResolvedItem, ...]
+    index: dict[str, int]
+    outcomes: dict[str, str]
+    shared: dict
+    unused: tuple[str, ...]  # the notes on evidence set aside, shown with every item
+
+
+def prepare(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>",
+            overrides: Optional[dict[str, dict]] = None) -> tuple[CaseDecision, Prepared]:
+    """evaluate(), also returning the Prepared case for evaluate_item."""
     table = compiled(pack)
     resolved = resolve_items(case, pack, doc, name)
     case, later = as_of_request(case)
@@ -136,13 +156,14 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
     outcomes: dict[str, str] = {}
     decisions: dict[str, ItemDecision] = {}
     trace: list[str] = []
+    shared: dict = {}
     for item_id in order_items(resolved, doc, name):
         item, res = by_id[item_id]
-        ctx = Context(case, item, res, pack.vocab, pack.table_values, outcomes, pack.editions)
+        ctx = Context(case, item, res, pack.vocab, pack.table_values, outcomes, pack.editions, shared)
         decision = _decide(ctx, pack, table, trace, (overrides or {}).get(item_id), unused)
         outcomes[item_id] = decision.outcome
         decisions[item_id] = decision
-    return _record(CaseDecision,
+    decided = _record(CaseDecision,
         case=case.id or name,
         date_of_service=case.date_of_service.isoformat() if case.date_of_service else None,
         items=[decisions[r.id] for r in resolved],
@@ -150,6 +171,34 @@ def evaluate(case: Case, pack: RulePack, doc: Optional[Document] = None, name: s
         request_date=case.request_date.isoformat(),
         trace=trace,
     )
+    index = {r.id: i for i, r in enumerate(resolved)}
+    return decided, Prepared(case, tuple(resolved), index, outcomes, shared, unused)
+
+
+def item_context(prep: Prepared, pack: RulePack, item_id: str, case: Optional[Case] = None) -> Context:
+    """The derivation context of one item of `case`, a what-if of the prepared case that changes
+    only this item's request fields (quantity, directions, visits, ...): only this item is read
+    again; the other items, and the outcome of the item it accompanies, are as prepared. The rest
+    of the record is the prepared one (as of the request date): a what-if changes items only."""
+    case = prep.case if case is None else prep.case.model_copy(update={"items": case.items})
+    i = prep.index[item_id]
+    item = case.items[i]
+    res = prep.resolved[i]
+    if item is not prep.case.items[i]:
+        others = list(prep.resolved)
+        others[i] = resolve_item(item, item_id, pack.vocab, Location(case.id or "<case>", 0, f"items[{i}]"),
+                                 pack.table_values)
+        res = infer_primary(others[i], others)
+    return Context(case, item, res, pack.vocab, pack.table_values, prep.outcomes, pack.editions, prep.shared)
+
+
+def evaluate_item(prep: Prepared, pack: RulePack, item_id: str, case: Optional[Case] = None,
+                  overrides: Optional[dict] = None) -> ItemDecision:
+    """One item's decision in a what-if (see item_context; `overrides`: {fact: value} for this
+    item): the same decision evaluate() gives that item in the changed case, at the cost of one
+    item rather than the whole case (tests/test_check_linear.py)."""
+    ctx = item_context(prep, pack, item_id, case)
+    return _decide(ctx, pack, compiled(pack), [], overrides, prep.unused)
 
 
 def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: list[str],

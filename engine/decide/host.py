@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
+import re
 import sys
+from decimal import Decimal
 from typing import Callable
 
 from engine.errors import EngineError, EngineFault
@@ -96,7 +99,10 @@ class EngineHost:
         """Register the rulesets not yet known to this process."""
         new = {name: definition for name, definition in rulesets.items() if name not in self._registered}
         if new:
-            self._host.set_rulesets(new)
+            try:
+                self._host.set_rulesets(new)
+            except Exception as exc:  # the C engine raises plain Exceptions (e.g. error 204 for a threshold)
+                raise EngineFault(f"the rule engine refused {', '.join(sorted(new))}: {exc}") from None
             self._registered.update(new)
             for name in new:
                 self._handles[name] = self._host.get_ruleset(name)._handle
@@ -155,7 +161,29 @@ class EngineHost:
         return fired
 
 
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+# The C engine's JSON reader refuses exponents ("1e+16", "1e-05": error 204) and NaN/Infinity.
+_UNREADABLE = re.compile(r"\d[eE][+-]?\d|NaN|Infinity")
+
+
+def _dumps(fact: dict) -> str:
+    """The fact as JSON the C engine reads: numbers written out in full, never with an exponent
+    (the fast path when no number needs it, which is nearly always)."""
+    text = _encode(fact)
+    if _UNREADABLE.search(text) is None:
+        return text
+    return "{" + ",".join(f"{_encode(key)}:{_plain(value)}" for key, value in fact.items()) + "}"
+
+
+def _plain(value) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EngineFault(f"a fact value is not a finite number ({value})")
+        shown = repr(value)
+        return format(Decimal(shown), "f") if "e" in shown or "E" in shown else shown
+    if isinstance(value, list):
+        return "[" + ",".join(_plain(item) for item in value) + "]"
+    return _encode(value)
 
 
 def _rule_name(message: str) -> str:

@@ -9,14 +9,14 @@ import dataclasses
 import datetime as dt
 from typing import Optional
 
-from engine.intake.cases import Case, item_ids
+from engine.intake.cases import Case, Medication, item_ids
 from engine.errors import EngineError, Location
 from engine.knowledge.editions import Dates
 from engine.knowledge.pack import RulePack, Standing
 from engine.intake.request_wording import Ingredient
-from engine.intake.requests import ResolvedItem, resolve_item
+from engine.intake.requests import ResolvedItem, SigError, bounded_strength_mg, parse_sig, resolve_item
 from engine.knowledge.rules import TIER_ORDER, Rule
-from engine.intake.sources import Document, suggest
+from engine.intake.sources import Document, dotted, suggest
 
 _CANDIDATES: dict[tuple, list[tuple[Rule, Standing]]] = {}
 _CANDIDATE_LIMIT = 4096
@@ -89,15 +89,20 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
     """Read every requested item; check ids are unique and `accompanies` names another item."""
     ids = item_ids(case)
     where = (lambda loc: doc.location(loc)) if doc else (lambda loc: Location(name, 0, ".".join(map(str, loc))))
+    for i, med in enumerate(case.medications):
+        check_medication(med, lambda field, i=i: where(("medications", i, field)))
     seen: set[str] = set()
     out = []
     for i, (item, item_id) in enumerate(zip(case.items, ids)):
         if item_id in seen:
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
-        out.append(resolve_item(item, item_id, pack.vocab, where(("items", i)), pack.table_values))
+        try:
+            out.append(resolve_item(item, item_id, pack.vocab, where(("items", i)), pack.table_values))
+        except EngineError as exc:
+            raise _at_field_line(exc, doc, ("items", i)) from None
     check_history_names(case, pack, where)
-    out = [_infer_primary(item, out) for item in out]
+    out = [infer_primary(item, out) for item in out]
     for i, item in enumerate(out):
         if item.accompanies is not None and item.accompanies not in seen:
             raise EngineError(f"accompanies unknown item '{item.accompanies}'{suggest(item.accompanies, seen)}",
@@ -130,7 +135,27 @@ def check_history_names(case: Case, pack: RulePack, where) -> None:
                               "to keep it unclassified", where(("procedures", i, "service")))
 
 
-def _infer_primary(item: ResolvedItem, items: list[ResolvedItem]) -> ResolvedItem:
+def _at_field_line(exc: EngineError, doc: Optional[Document], at: tuple) -> EngineError:
+    """The error at the line of the field it names (items[0].sig), not the line of the item."""
+    field = exc.location.field if exc.location else ""
+    head = dotted(at) + "."
+    if doc is None or not field.startswith(head) or not field[len(head):].isidentifier():
+        return exc
+    return EngineError(exc.message, doc.location(at + (field[len(head):],)))
+
+
+def check_medication(med: Medication, where) -> None:
+    """A history entry's sig and strength are read like a requested item's (derived doses such as
+    total MME use them): directions or strengths that cannot be right are input errors."""
+    if med.sig:
+        try:
+            parse_sig(med.sig)
+        except SigError as exc:
+            raise EngineError(str(exc), where("sig")) from None
+    bounded_strength_mg(med.strength, where("strength"))
+
+
+def infer_primary(item: ResolvedItem, items: list[ResolvedItem]) -> ResolvedItem:
     """Fluoroscopy or anaesthesia requested without `accompanies:` goes with the request's only
     procedure, as a reviewer reads it (said in the assumptions); with none or several it stays
     unattached, and the associated-services rule asks for the procedure to be named."""

@@ -267,10 +267,11 @@ def read_key(path: str | Path) -> bytes:
     return key
 
 
-def append_log(record: DecisionRecord, path: str) -> None:
-    """Append the record as one line of a JSONL log."""
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(record_json(record, indent=None) + "\n")
+def append_log(record: DecisionRecord, path: str, inputs: tuple = ()) -> None:
+    """Append the record as one line of a JSONL log (whole lines only; never onto an input)."""
+    from engine.intake.outputs import append_line
+
+    append_line(path, record_json(record, indent=None), inputs, "--log")
 
 
 def recorded_case(record: DecisionRecord) -> Case:
@@ -280,11 +281,10 @@ def recorded_case(record: DecisionRecord) -> Case:
 
 def read_records(path: str | Path) -> list[DecisionRecord]:
     """One record (`ur explain --format json`) or a JSONL log of them, validated with line numbers."""
+    from engine.intake.sources import read_text
+
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EngineError(f"cannot read record: {getattr(exc, 'strerror', None) or exc}", Location(name)) from None
+    text = read_text(path)
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
         raise EngineError("file is empty", Location(name, 1))
@@ -297,11 +297,9 @@ def _parse_record(text: str, name: str, first_line: int) -> DecisionRecord:
     from pydantic import ValidationError
 
     from engine.intake.sources import Document, parse_text, validate
+    from engine.intake.strict_json import parse_json
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EngineError(f"not valid JSON: {exc.msg}", Location(name, first_line + exc.lineno - 1)) from None
+    data = parse_json(text, name, first_line)
     try:
         record = DecisionRecord.model_validate(data)
     except ValidationError:  # validate again with line numbers for the message

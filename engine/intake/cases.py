@@ -37,8 +37,13 @@ def _plausible(value: dt.date) -> dt.date:
 Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_plausible)]
 Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
 Score = Annotated[float, Field(ge=0, le=10, strict=True)]
+# Input bounds (not guideline numbers): the largest values a request can sensibly state; the same
+# bounds hold for numbers written in the request text (requests.py).
+MAX_QUANTITY = 100_000
+MAX_UNITS_PER_DAY = 48
+MAX_STRENGTH_MG = 1_000_000  # a topical written by its package ("cream 240g") reads as 240,000 mg
 Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
-Quantity = Annotated[float, Field(gt=0, le=100_000, strict=True)]
+Quantity = Annotated[float, Field(gt=0, le=MAX_QUANTITY, strict=True)]
 Weeks = Annotated[float, Field(ge=0, le=5_000, strict=True)]
 Level = Annotated[str, Field(pattern=r"^(C[1-8]|T(1[0-2]|[1-9])|L[1-5]|S[1-5])$")]
 Outcome = Literal["upheld", "overturned", "no_applicable_rule"]
@@ -201,7 +206,7 @@ class Item(Model):
     strength: Optional[StrictStr] = None
     quantity: Optional[Quantity] = None
     sig: Optional[StrictStr] = None
-    units_per_day: Optional[Annotated[float, Field(gt=0, le=48, strict=True)]] = None
+    units_per_day: Optional[Annotated[float, Field(gt=0, le=MAX_UNITS_PER_DAY, strict=True)]] = None
     days_supply: Optional[Annotated[float, Field(gt=0, le=3650, strict=True)]] = None
     retrospective: Optional[StrictBool] = None
     region: Optional[Region] = None

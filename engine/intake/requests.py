@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pydantic import ConfigDict, StrictFloat, with_config
 from typing_extensions import TypedDict
 
-from engine.intake.cases import Item
+from engine.intake.cases import MAX_QUANTITY, MAX_STRENGTH_MG, MAX_UNITS_PER_DAY, Item
 from engine.errors import EngineError, Location
 from engine.intake.request_wording import Ingredient, combination_ingredients, read_schedule
 from engine.intake.vocabulary import Reading, Term, Vocabulary
@@ -19,6 +19,8 @@ from engine.intake.vocabulary import Reading, Term, Vocabulary
 _SPINE = [f"C{i}" for i in range(1, 9)] + [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + [f"S{i}" for i in range(1, 6)]
 _LEVEL = re.compile(r"\b([CTLS])(\d{1,2})\s*[-/]\s*([CTLS])?(\d{1,2})\b", re.I)
 _QTY = re.compile(r"(?:#|\bqty\.?\s*|\bquantity\s*)(\d+(?:\.\d+)?)", re.I)
+_NEGATIVE_QTY = re.compile(r"(?:#|\bqty\.?|\bquantity)\s*-\s*\d", re.I)
+_EXPONENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[+-]?\d+\b", re.I)  # "1e400 mg", "#1e5"
 _STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)\s*(mg|mcg|g|%|ml)\b", re.I)
 _BARE_STRENGTH = re.compile(r"(?<![A-Za-z#\d])(\d+(?:\.\d+)?/\d+(?:\.\d+)?)(?![\d-])")
 _RETRO = re.compile(r"\s*retro", re.I)
@@ -124,12 +126,14 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location,
     term = reading.term
     text = item.request
     notes: list[str] = [reading.note] if reading.note else []
-    quantity = item.quantity if item.quantity is not None else _number(_QTY, text)
+    _refuse_unreadable_numbers(text, _at(where, "request"))
+    quantity = item.quantity if item.quantity is not None else _quantity_in(text, _at(where, "request"))
     strength = item.strength or _first(_STRENGTH, text)
     if strength is None and term is not None and term.kind == "drug":
         strength = _first(_BARE_STRENGTH, text)  # "Norco 10/325": milligrams implied
+    strength_mg = bounded_strength_mg(strength, _at(where, "strength" if item.strength else "request"))
     frequency, weeks, visits = _schedule(item, term, quantity, notes, tables[PROGRAMME_DAY])
-    units, as_needed = _units_per_day(item, term, vocab, notes)
+    units, as_needed = _units_per_day(item, term, vocab, notes, where)
     days = item.days_supply
     if days is None and quantity is not None and units:
         days = round(quantity / units, 2)
@@ -141,7 +145,7 @@ def resolve_item(item: Item, item_id: str, vocab: Vocabulary, where: Location,
         name=term.name if term else (item.name or text),
         classes=term.classes if term else (),
         category=term.category if term else None,
-        strength_mg=strength_mg_of(strength),
+        strength_mg=strength_mg,
         quantity=quantity,
         units_per_day=units,
         days_supply=days,
@@ -199,6 +203,40 @@ def _at(where: Location, field: str) -> Location:
     return Location(where.file, where.line, f"{where.field}.{field}" if where.field else field)
 
 
+def _refuse_unreadable_numbers(text: str, where: Location) -> None:
+    """Numbers the patterns below would misread: exponents ('1e400 mg' read as 1) and negative
+    quantities ('#-21' silently dropped)."""
+    exponent = _EXPONENT.search(text)
+    if exponent:
+        raise EngineError(f"'{exponent.group()}': write the number without an exponent", where)
+    if _NEGATIVE_QTY.search(text):
+        raise EngineError("a negative quantity cannot be requested", where)
+
+
+def _quantity_in(text: str, where: Location) -> Optional[float]:
+    """'#90' -> 90, within the bounds of the explicit `quantity` field (more than 0, at most MAX_QUANTITY)."""
+    quantity = _number(_QTY, text)
+    if quantity is not None and not 0 < quantity <= MAX_QUANTITY:
+        raise EngineError(f"quantity {_shown(quantity)} in the request must be more than 0 and at most {MAX_QUANTITY:,}",
+                          where)
+    return quantity
+
+
+def _shown(number: float) -> str:
+    return f"{number:,.0f}" if abs(number) >= 1e5 else f"{number:g}"
+
+
+def bounded_strength_mg(strength: Optional[str], where: Location) -> Optional[float]:
+    """strength_mg_of, refusing exponents, a zero strength and more than MAX_STRENGTH_MG (from the
+    request text or the explicit `strength` field alike)."""
+    if strength and _EXPONENT.search(strength):
+        raise EngineError(f"strength '{strength}': write the number without an exponent", where)
+    mg = strength_mg_of(strength)
+    if mg is not None and not 0 < mg <= MAX_STRENGTH_MG:
+        raise EngineError(f"strength '{strength}' must be more than 0 and at most {MAX_STRENGTH_MG:,} mg", where)
+    return mg
+
+
 def _number(pattern: re.Pattern, text: str) -> Optional[float]:
     match = pattern.search(text)
     return float(match.group(1)) if match else None
@@ -225,26 +263,43 @@ def strength_mg_of(strength: Optional[str]) -> Optional[float]:
     return value
 
 
+class SigError(ValueError):
+    """Directions that cannot give a daily count: a zero dose or interval, an exponent, or more
+    units a day than the explicit `units_per_day` field allows."""
+
+
 def parse_sig(sig: str) -> tuple[Optional[float], bool]:
-    """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn")."""
+    """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn").
+
+    Raises SigError for directions that cannot be right ("1 q0h", "0 tid", "1e3 tid")."""
     text = sig.lower()
     as_needed = "prn" in text or "as needed" in text
+    if _EXPONENT.search(text):
+        raise SigError(f"'{_EXPONENT.search(text).group()}': write the number without an exponent")
     dose = _DOSE.match(text)
     units = float(dose.group(2) or dose.group(1)) if dose else 1.0
+    if units <= 0:
+        raise SigError(f"directions '{sig}' give a dose of 0")
+    per_day: Optional[float] = None
     every = _EVERY_HOURS.search(text) or _EVERY_HOURS_WORDS.search(text)
-    if every:
-        return units * 24 / float(every.group(1)), as_needed
-    spaced = _doses_days_apart(text)
-    if spaced:
-        return units / spaced, as_needed
+    spaced = None if every else _doses_days_apart(text)
     times = _TIMES_A_DAY.search(text)
-    if times:
-        count = times.group(1)
-        return units * float(_NUMBER_WORDS.get(count, count)), as_needed
-    for pattern, per_day in _PER_DAY_WORDS:
-        if pattern.search(text):
-            return units * per_day, as_needed
-    return None, as_needed
+    if every:
+        if float(every.group(1)) <= 0:
+            raise SigError(f"directions '{sig}' give an interval of 0 hours")
+        per_day = units * 24 / float(every.group(1))
+    elif spaced:
+        per_day = units / spaced
+    elif times:
+        count = float(_NUMBER_WORDS.get(times.group(1), times.group(1)))
+        if count <= 0:
+            raise SigError(f"directions '{sig}' give 0 times a day")
+        per_day = units * count
+    else:
+        per_day = next((units * count for pattern, count in _PER_DAY_WORDS if pattern.search(text)), None)
+    if per_day is not None and per_day > MAX_UNITS_PER_DAY:
+        raise SigError(f"directions '{sig}' give {_shown(per_day)} units a day; at most {MAX_UNITS_PER_DAY} can be read")
+    return per_day, as_needed
 
 
 def _doses_days_apart(text: str) -> Optional[float]:
@@ -262,19 +317,27 @@ def _doses_days_apart(text: str) -> Optional[float]:
     return None
 
 
-def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str]) -> tuple[Optional[float], bool]:
+def _sig(sig: str, where: Location) -> tuple[Optional[float], bool]:
+    try:
+        return parse_sig(sig)
+    except SigError as exc:
+        raise EngineError(str(exc), where) from None
+
+
+def _units_per_day(item: Item, term: Optional[Term], vocab: Vocabulary, notes: list[str],
+                   where: Location) -> tuple[Optional[float], bool]:
     """Units a day from explicit field, else the sig, else the drug's typical dosing (flagged)."""
     as_needed = bool(item.sig and _AS_NEEDED.search(item.sig))
     if item.units_per_day is not None:
         return item.units_per_day, as_needed
     if item.sig:
-        units, as_needed = parse_sig(item.sig)
+        units, as_needed = _sig(item.sig, _at(where, "sig"))
         if units:
             return units, as_needed
     elif term is not None and term.kind == "drug":
         written = _SIG_IN_TEXT.search(item.request)
         if written:
-            units, as_needed = parse_sig(written.group(0))
+            units, as_needed = _sig(written.group(0), _at(where, "request"))
             if units:
                 notes.append(f"directions read from the request text: '{written.group(0).strip()}'")
                 return units, as_needed
@@ -368,7 +431,7 @@ def _region(text: str, levels: list[str]) -> Optional[str]:
         if word in lowered:
             return region
     if levels:
-        return {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}[levels[0].strip()[0].upper()]
+        return {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}.get(levels[0].strip()[:1].upper())
     if _LESI.search(lowered):
         return "lumbar"
     if _CESI.search(lowered):

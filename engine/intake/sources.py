@@ -1,4 +1,5 @@
-"""Strict YAML/JSON reading with source positions, so every error can name its line.
+"""Strict YAML/JSON reading with source positions, so every error can name its line; bounded
+(bytes actually read, nesting, numbers) and strict (UTF-8, duplicate keys) for every input.
 
 Safe loader only; duplicate keys are refused; only `true`/`false` are booleans (YAML 1.1's
 `yes`/`no`/`on`/`off` stay strings and then fail validation loudly).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,6 +21,8 @@ from engine.errors import EngineError, Location
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 50_000
 MAX_DEPTH = 64
+# No case or rule needs a number this large; the rule engine cannot compare larger ones exactly.
+MAX_MAGNITUDE = 1e15
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -80,23 +84,37 @@ def dotted(loc: Iterable[Any]) -> str:
     return out
 
 
-def read_document(path: str | Path) -> Document:
-    """Read one YAML or JSON file; raise EngineError with a line for any syntax problem."""
+def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a file, refusing more than `limit`: counted as read, not trusted from the file's
+    reported size, so endless or growing input (/dev/zero, a pipe) stops at the limit."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            raw = stream.read(limit + 1)
     except OSError as exc:
         raise EngineError(f"cannot read file: {exc.strerror or exc}", Location(name)) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise EngineError(
-            f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}", Location(name, 1)
-        )
+    if len(raw) > limit:
+        raise EngineError(f"file is larger than the limit of {limit:,} bytes", Location(name, 1))
+    return raw
+
+
+def decode(raw: bytes, name: str, first_line: int = 1) -> str:
+    """UTF-8 text, or an error naming the line of the first invalid byte (never a silent replacement)."""
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EngineError("file is not valid UTF-8 text", Location(name, line)) from None
-    return parse_text(text, name)
+        line = first_line + raw[: exc.start].count(b"\n")
+        raise EngineError("not valid UTF-8 text", Location(name, line)) from None
+
+
+def read_text(path: str | Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A whole text file, bounded and strictly UTF-8 (see read_bytes and decode)."""
+    return decode(read_bytes(path, limit), str(path))
+
+
+def read_document(path: str | Path) -> Document:
+    """Read one YAML or JSON file; raise EngineError with a line for any syntax problem."""
+    return parse_text(read_text(path), str(path))
 
 
 def parse_text(text: str, name: str) -> Document:
@@ -120,6 +138,15 @@ def parse_text(text: str, name: str) -> Document:
     builder = _Builder(name, text.splitlines())
     data = builder.build(node, (), 0)
     return Document(name, data, builder.positions)
+
+
+def number_problem(value: Any, written: str = "") -> str:
+    """Why a number read from input cannot be used ('' when it can): not finite, or beyond the bounds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
+        return f"number {written or value} is out of range (at most {MAX_MAGNITUDE:g} in size)"
+    return ""
 
 
 def _refuse_deep_nesting(text: str, name: str) -> None:
@@ -162,11 +189,15 @@ class _Builder:
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         self._refuse_hidden_quantity(node, path)
         try:
-            return self.scalar_loader.construct_object(node, deep=True)
+            value = self.scalar_loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise EngineError(f"bad value: {exc}", Location(self.name, line, dotted(path))) from None
         except ValueError as exc:
             raise EngineError(f"bad value: {exc}", Location(self.name, line, dotted(path))) from None
+        problem = number_problem(value, str(node.value))
+        if problem:
+            raise EngineError(problem, Location(self.name, line, dotted(path)))
+        return value
 
     def _refuse_hidden_quantity(self, node: yaml.Node, path: tuple) -> None:
         """`request: Soma #60` silently drops '#60' as a YAML comment; make that an error."""
@@ -296,3 +327,4 @@ def validate(model: Any, doc: Document, prefix: tuple = (), context: dict | None
 
 def to_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+

@@ -23,6 +23,11 @@ VERIFIED_LEVELS = {"reg", "gl", "imr"}
 Scalar = Union[bool, float, str]
 
 
+# The rule engine reads numbers without exponents only; smaller ones would need one (1e-05).
+# (Larger than sources.MAX_MAGNITUDE is refused when any file is read.)
+MIN_MAGNITUDE = 0.0001
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,6 +47,9 @@ class Leaf(Model):
             raise ValueError(f"op '{self.op}' compares numbers; value {self.value!r} is not a number")
         if self.op == "documented" and not isinstance(self.value, bool):
             raise ValueError("op 'documented' takes true or false")
+        for value in self.value if isinstance(self.value, list) else [self.value]:
+            if isinstance(value, float) and value != 0 and abs(value) < MIN_MAGNITUDE:
+                raise ValueError(f"value {value!r} is too small for the rule engine to compare (at least {MIN_MAGNITUDE})")
         return self
 
 

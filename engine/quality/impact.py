@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 
 from engine.knowledge.case_files import load_cases
 from engine.knowledge.conditions import describe, leaves, show_value
-from engine.errors import EngineError, EngineFault
+from engine.errors import EngineError, EngineFault, Location
 from engine.knowledge.pack import DEFAULT_RULES, RulePack, load_pack
 from engine.intake.cases import case_files
 from engine.knowledge.rules import Rule
@@ -81,12 +82,33 @@ def _git(args: list[str], cwd: Path) -> bytes:
     return proc.stdout
 
 
+# A branch, tag, commit hash or relative form (HEAD~2, main^, v1.0, @{u}); never an option.
+_REVISION = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9_./@{}~^+-]*")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def commit_of(rev: str, cwd: Path) -> str:
+    """The commit hash a revision names. The revision is checked first and then handed to git
+    after --end-of-options, so no text can be read as an option (--output=FILE, --remote=...)."""
+    if not _REVISION.fullmatch(rev) or ".." in rev or len(rev) > 200:
+        raise EngineError(f"'{rev}' is not a git revision (a branch, tag or commit, e.g. HEAD~1)", Location("REV"))
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                              cwd=cwd, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineError(f"cannot run git: {exc}") from None
+    commit = proc.stdout.decode("ascii", "replace").strip()
+    if proc.returncode != 0 or not _COMMIT.fullmatch(commit):
+        raise EngineError(f"no commit '{rev}' in this repository", Location("REV"))
+    return commit
+
+
 def pack_at(rev: str, rules_dir: Path, into: Path) -> RulePack:
     """Load the rule pack as it was at git revision `rev` (extracted with `git archive` into `into`)."""
     rules_dir = rules_dir.resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], rules_dir).decode().strip())
     rel = rules_dir.relative_to(top.resolve()).as_posix()
-    data = _git(["archive", "--format=tar", rev, "--", rel], top)
+    data = _git(["archive", "--format=tar", commit_of(rev, top), "--", rel], top)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     return load_pack(into / rel)

@@ -149,6 +149,7 @@ class Context:
     tables: Mapping[str, Any]
     outcomes: dict[str, str] = field(default_factory=dict)
     editions: Optional[Editions] = None  # the pack's editions file: definitions that changed between editions
+    shared: dict[str, Any] = field(default_factory=dict)  # one per case evaluation: what all its items share
     memo: dict[str, Any] = field(default_factory=dict)  # values derivations share for this item
 
     def table(self, table_id: str) -> Any:
@@ -233,10 +234,15 @@ class Context:
         return self.prior_of(name)
 
     def other_items(self) -> list[tuple[Item, Optional[Term]]]:
-        """The other items of the same request, each with its term (None when unknown or kind: other)."""
+        """The other items of the same request, each with its term (None when unknown or kind: other).
+
+        Terms are looked up once per case (in `shared`), not once per pair of items."""
         if "other_items" not in self.memo:
-            self.memo["other_items"] = [(item, self._term_of(item)) for item in self.case.items
-                                          if item is not self.item]
+            terms = self.shared.get("terms")
+            if terms is None:
+                terms = self.shared["terms"] = [(item_id, item, self._term_of(item))
+                                                for item_id, item in zip(item_ids(self.case), self.case.items)]
+            self.memo["other_items"] = [(item, term) for item_id, item, term in terms if item_id != self.resolved.id]
         return self.memo["other_items"]
 
     def accompanied_term(self) -> Optional[Term]:

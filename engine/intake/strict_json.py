@@ -1,0 +1,82 @@
+"""Strict JSON for every JSON input read line by line or as a record (ur batch lines, ur verify):
+duplicate keys, NaN/Infinity, numbers beyond the bounds and nesting deeper than MAX_DEPTH are
+one-line errors with the line, as for YAML files (sources.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from engine.errors import EngineError, Location
+from engine.intake.sources import MAX_DEPTH, number_problem
+
+
+class _Refused(ValueError):
+    """Raised inside the JSON parser's hooks; `token` is searched for to name the line."""
+
+    def __init__(self, message: str, token: str):
+        super().__init__(message)
+        self.token = token
+
+
+def _json_object(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"duplicate key '{key}'", json.dumps(key) + ":")
+            seen.add(key)
+    return out
+
+
+def _json_number(text: str) -> Any:
+    if len(text.lstrip("-")) > 40:  # long digit strings cost time to convert; none is a sane value
+        raise _Refused(f"number {text[:20]}... is out of range", text)
+    value = float(text) if any(c in text for c in ".eE") else int(text)
+    problem = number_problem(value, text)
+    if problem:
+        raise _Refused(problem, text)
+    return value
+
+
+def _json_constant(text: str) -> Any:
+    raise _Refused(f"{text} is not a number that can be used", text)
+
+
+def parse_json(text: str, name: str, first_line: int = 1) -> Any:
+    """Strict JSON: duplicate keys, NaN/Infinity, numbers beyond the bounds and nesting deeper than
+    MAX_DEPTH are one-line errors (`first_line` is the line of `text` in its file)."""
+    _refuse_deep_json(text, name, first_line)
+    try:
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_number,
+                          parse_float=_json_number, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise EngineError(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                          Location(name, first_line + exc.lineno - 1)) from None
+    except _Refused as exc:
+        at = text.rfind(exc.token) if exc.token.endswith(":") else text.find(exc.token)
+        line = first_line + (text.count("\n", 0, at) if at >= 0 else 0)
+        raise EngineError(str(exc), Location(name, line)) from None
+    except RecursionError:  # pragma: no cover - _refuse_deep_json stops this first
+        raise EngineError(f"nesting deeper than {MAX_DEPTH} levels", Location(name, first_line)) from None
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _refuse_deep_json(text: str, name: str, first_line: int) -> None:
+    """Nesting deeper than MAX_DEPTH is refused before parsing (the parser recurses per level)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    bare = _JSON_STRING.sub('""', text)
+    for match in _BRACKETS.finditer(bare):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EngineError(f"nesting deeper than {MAX_DEPTH} levels", Location(name, first_line))
+        else:
+            depth -= 1
