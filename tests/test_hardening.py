@@ -81,7 +81,7 @@ def test_zero_interval_in_verify_and_batch_keeps_the_other_records(tmp_path):
     result = ur("batch", lines)
     assert_clean(result, (2,))
     out = [json.loads(line) for line in result.out.splitlines()]
-    assert [o["format"] for o in out] == ["ur-decision-record/1", "ur-batch-error/1", "ur-decision-record/1"]
+    assert [o["format"].split("/")[0] for o in out] == ["ur-decision-record", "ur-batch-error", "ur-decision-record"]
     assert "interval of 0 hours" in out[1]["error"]["message"] and out[1]["input"]["line"] == 2
 
 
@@ -205,7 +205,7 @@ def test_batch_bad_lines_each_give_one_error_line_and_the_good_ones_around_them_
     assert len(out) == len(lines)
     for record, (bad, message) in zip(out[1::2], BAD_LINES.items()):
         assert record["format"] == "ur-batch-error/1" and message in record["error"]["message"], record
-    assert all(r["format"] == "ur-decision-record/1" for r in out[0::2])
+    assert all(r["format"].startswith("ur-decision-record/") for r in out[0::2])
     assert result.err.count("\n") == len(BAD_LINES) + 1  # one line each, then the summary
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import echo, EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, fail
+from engine.cli.common import EXIT_FAIL, EXIT_OK, FormatOption, RulesOption, app, check_format, echo, fail
 from engine.errors import EngineError
 
 
@@ -56,11 +56,13 @@ def schema_cmd(
             problems = [f"{folder / name}: out of date with the models" for name in schema.stale(folder)]
             problems += [f"{path}: first line does not link its schema" for path in schema.unlinked(folders, folder, rules_dir)]
             for line in problems:
-                typer.echo(line)
-            typer.echo(f"{len(problems)} out of date; run `ur schema` to regenerate" if problems else "schemas up to date")
+                echo(line)
+            echo(f"{len(problems)} out of date; run `ur schema` to regenerate" if problems else "schemas up to date")
             raise typer.Exit(EXIT_FAIL if problems else EXIT_OK)
         written = schema.write(folder)
         linked = schema.link(folders, folder, rules_dir)
     except OSError as exc:
         fail(EngineError(f"cannot write: {exc.strerror or exc}"))
-    typer.echo(f"{len(written)} schema files written to {folder}; {len(linked)} YAML files linked")
+    except EngineError as exc:
+        fail(exc)
+    echo(f"{len(written)} schema files written to {folder}; {len(linked)} YAML files linked")

@@ -48,11 +48,13 @@ def write_error(name: str, exc: OSError) -> EngineError:
 
 
 @contextmanager
-def atomic_output(path: str | Path, inputs: Iterable[str | Path] = (), option: str = "") -> Iterator[_Output]:
+def atomic_output(path: str | Path, inputs: Iterable[str | Path] = (), option: str = "",
+                  private: bool = True) -> Iterator[_Output]:
     """Write a text file through a temporary file beside it, renamed over it only when everything
     was written and flushed: a failure (bad rules, full disk, a crash) leaves the previous file as
-    it was. A device or pipe (/dev/null, /dev/stdout) is written directly. A new file is readable
-    by its owner only (outputs hold case data)."""
+    it was. A device or pipe (/dev/null, /dev/stdout) is written directly. A replaced file keeps
+    its permissions; a new one is readable by its owner only (outputs hold case data) unless
+    `private` is false (then the usual permissions, as the umask allows)."""
     name = str(path)
     refuse_input_as_output(path, inputs, option)
     target = Path(os.path.realpath(path))
@@ -77,6 +79,10 @@ def atomic_output(path: str | Path, inputs: Iterable[str | Path] = (), option: s
         _finish(stream, name, sync=True)
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)
+        elif not private:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     except BaseException:
         _close_quietly(stream)

@@ -196,7 +196,9 @@ def link(folders: list[Path], schema_dir: Path, rules: Path) -> list[Path]:
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file beside it, renamed over it when complete."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write `text` to `path` through the one atomic writer (temporary file beside it, renamed over
+    it when complete)."""
+    from engine.intake.outputs import atomic_output
+
+    with atomic_output(path, private=False) as out:
+        out.write(text)
