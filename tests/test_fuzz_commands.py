@@ -88,37 +88,60 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**18, 10**18), st.f
                     NASTY_TEXT, NUMBERS)
 
 
+PLAUSIBLE_DATES = st.dates(min_value=__import__("datetime").date(1995, 1, 1),
+                           max_value=__import__("datetime").date(2015, 12, 31)).map(str)
+PLAUSIBLE_SIGS = st.sampled_from(["1 tid", "1-2 q6h prn", "1 bid", "1 daily", "2 q4h prn", "1 every 8 hours", "1 qhs"])
+
+
+@st.composite
+def plausible_requests(draw):
+    name = draw(st.sampled_from(NAMES[:-1]))
+    strength = draw(st.sampled_from(["", " 350mg", " 10/325", " 5%", " 600 mg", " 50 mcg", " 240g"]))
+    count = draw(st.sampled_from(["", " #" + str(draw(st.integers(1, 400))), " x " + str(draw(st.integers(1, 24))),
+                                  " 2x6", " L4-5", " L5-S1 under fluoro"]))
+    return f"{name}{strength}{count}{draw(CONTROL)}"
+
+
 @st.composite
 def cases(draw, expected: bool = False):
-    """A case that is mostly right, with some fields replaced by odd values."""
+    """A case: plausible (valid dates, usual sigs, so that most are decided), or, one time in
+    three, with odd values anywhere (numbers, dates, sigs, types)."""
+    odd = draw(st.integers(0, 2)) == 0
+    dates = DATES if odd else PLAUSIBLE_DATES
     items = []
     for i in range(draw(st.integers(1, 4))):
-        item = {"id": f"i{i}", "request": draw(requests())}
+        item = {"id": f"i{i}", "request": draw(requests() if odd else plausible_requests())}
         if draw(st.booleans()):
-            item["sig"] = draw(sigs())
+            item["sig"] = draw(sigs() if odd else PLAUSIBLE_SIGS)
         for field in ("quantity", "units_per_day", "visits", "weeks", "strength", "levels", "accompanies", "region"):
-            if draw(st.integers(0, 7)) == 0:
+            if odd and draw(st.integers(0, 7)) == 0:
                 item[field] = draw(SCALARS if field != "accompanies" else st.sampled_from(["i0", "i1", "nope", f"i{i}"]))
+        if not odd and i and draw(st.integers(0, 3)) == 0:
+            item["accompanies"] = "i0"
         if expected:
             item["expected"] = draw(st.sampled_from(["upheld", "overturned", "no_applicable_rule", "maybe"]))
         items.append(item)
-    case = {"request_date": draw(DATES) if draw(st.integers(0, 4)) == 0 else "2015-06-01", "items": items}
+    case = {"request_date": draw(dates) if odd else "2015-06-01", "items": items}
     if draw(st.booleans()):
-        case["injury_date"] = draw(DATES)
+        case["injury_date"] = draw(dates)
     if draw(st.booleans()):
-        case["medications"] = [{"drug": draw(st.sampled_from(NAMES)), "sig": draw(sigs()),
-                                "strength": draw(NUMBERS) + draw(UNITS), "since": draw(DATES)}]
+        case["medications"] = [{"drug": draw(st.sampled_from(["Norco", "Soma", "Gabapentin", "Naproxen"])),
+                                "sig": draw(sigs() if odd else PLAUSIBLE_SIGS),
+                                "strength": (draw(NUMBERS) + draw(UNITS)) if odd else "10 mg", "since": draw(dates)}]
     if draw(st.booleans()):
-        case["findings"] = {draw(st.sampled_from(["acute_exacerbation", "first_line_tried", "bogus", "pain_score"])):
-                            draw(SCALARS)}
-    if draw(st.integers(0, 3)) == 0:
+        case["findings"] = {draw(st.sampled_from(["acute_exacerbation", "first_line_tried", "bogus", "non_opioid_failed"])):
+                            draw(SCALARS) if odd else draw(st.booleans())}
+    if odd and draw(st.integers(0, 3)) == 0:
         case[draw(st.sampled_from(["title", "diagnoses", "pain", "exam", "patient", "extra"]))] = draw(SCALARS)
+    elif draw(st.booleans()):
+        case["title"] = draw(NASTY_TEXT) + draw(CONTROL)
     return case
 
 
 def _write(tmp_path, name: str, data) -> str:
+    """As JSON, characters written out or escaped (\\ud83d\\ude00 pairs for those beyond U+FFFF)."""
     path = tmp_path / name
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=len(str(data)) % 2 == 0), encoding="utf-8")
     return str(path)
 
 

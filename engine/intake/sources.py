@@ -117,8 +117,23 @@ def read_document(path: str | Path) -> Document:
     return parse_text(read_text(path), str(path))
 
 
+# JSON writes a character beyond U+FFFF as two escapes (a surrogate pair, "\ud83d\ude00"), which
+# the YAML reader refuses; joined into the one character first (an even run of backslashes before
+# it means the escape is itself escaped).
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _join_surrogate_pairs(text: str) -> str:
+    if "\\u" not in text or not text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
+        return text
+    return _SURROGATE_PAIR.sub(
+        lambda m: m.group(1) + chr(0x10000 + ((int(m.group(2), 16) - 0xD800) << 10) + int(m.group(3), 16) - 0xDC00),
+        text)
+
+
 def parse_text(text: str, name: str) -> Document:
     """Parse YAML (JSON is a subset) text into a Document."""
+    text = _join_surrogate_pairs(text)
     try:
         _refuse_deep_nesting(text, name)
         node = yaml.compose(text, Loader=StrictLoader)
@@ -129,6 +144,11 @@ def parse_text(text: str, name: str) -> Document:
         if "mapping values are not allowed" in problem:
             problem += ' (a value containing ": " must be quoted, e.g. title: "Topicals: Lidoderm")'
         raise EngineError(f"YAML syntax error: {problem}", Location(name, line)) from None
+    except yaml.reader.ReaderError as exc:  # a raw control character (ESC, DEL, C1) in the file
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise EngineError(f"control character U+{code:04X} is not allowed in a case or rule file"
+                          f" (write it escaped, \\u{code:04x}, in a double-quoted string)", Location(name, line)) from None
     except yaml.YAMLError as exc:
         raise EngineError(f"YAML error: {exc}", Location(name, 1)) from None
     except RecursionError:
