@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -311,6 +312,27 @@ def test_validate_rule_edits(small_pack, edits, monkeypatch):
     case = ROOT / "cases" / "mtus-cpmtg-2009" / "carisoprodol.yaml"
     _run("validate", "--rules", str(small_pack), str(case))
     _run("check", "--rules", str(small_pack), "--item", "Soma 350mg #90", "--sig", "1 tid")
+
+
+SEEDS = next((p for p in (ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")) if p.is_dir()), None)
+
+
+@pytest.mark.skipif(SEEDS is None, reason="the seed letters are not available")
+@_settings(100)
+@given(data=st.data())
+def test_import_edited_letters(tmp_path, data):
+    letters = sorted(SEEDS.glob("*.txt"))
+    text = data.draw(st.sampled_from(letters)).read_bytes()
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 400))
+        junk = data.draw(st.sampled_from([b"", b"\x1b[2J", b"\xff", b"#0", b"1e400 mg", b"Soma 350mg #-21", b"\n\n",
+                                          b"UPHELD", b"OVERTURNED", b"q0h"]))
+        text = text[:at] + junk + text[at + cut:]
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(text)
+    _run("import", str(letter))
+    _run("import", str(letter), "-o", str(letter))  # never over the letter
 
 
 def test_report_inputs_tried():

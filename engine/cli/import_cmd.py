@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import EXIT_OK, RulesOption, app, fail, load_rules
+from engine.cli.common import EXIT_OK, RulesOption, app, echo, fail, load_rules
 from engine.errors import EngineError
 
 
@@ -29,11 +29,11 @@ def import_cmd(
         case, reads = import_letter(letter, pack.vocab)
         text = draft_text(case, reads)
         if output is None:
-            typer.echo(text, nl=False)
+            echo(text, nl=False)
         else:
             write_draft(text, output, letter, force)
     except (EngineError, OSError) as exc:
         fail(exc)
     items = len(case["items"])
-    typer.echo(f"{items} items, {len(reads.review)} entries to confirm" + (f": {output}" if output else ""), err=True)
+    echo(f"{items} items, {len(reads.review)} entries to confirm" + (f": {output}" if output else ""), err=True)
     raise typer.Exit(EXIT_OK)

@@ -7,15 +7,14 @@ loader refuses a case whose review list is not empty, so an unconfirmed draft is
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
 from engine.errors import EngineError
+from engine.intake.outputs import same_file
 from engine.intake.letter_dates import Reads, read_dates, read_diagnoses, read_patient
 from engine.intake.letter_facts import (read_cues, read_exam, read_function, read_medications, read_monitoring,
                                         read_pain, read_procedures)
@@ -130,20 +129,14 @@ def draft_text(case: dict, reads: Reads) -> str:
 
 
 def write_draft(text: str, output: Path, letter: Path, force: bool = False) -> None:
-    """Write atomically; never over the letter, and over another file only when asked."""
-    if output.resolve() == letter.resolve():
-        raise EngineError(f"{output}: is the letter itself; choose another output file")
-    if output.exists() and not force:
+    """Write through the one atomic writer; never over the letter, and over another file only when asked."""
+    from engine.intake.outputs import atomic_output
+
+    if output.exists() and not force and not same_file(output, letter):
         raise EngineError(f"{output}: exists; choose another output file or pass --force")
     folder = output.resolve().parent
     if not folder.is_dir():
         raise EngineError(f"{output}: folder {folder} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_output(output, [letter], "--output", private=False) as stream:
+        stream.write(text)
 

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from engine.errors import EngineError, Location
-from engine.intake.sources import MAX_FILE_BYTES, read_document, validate
+from engine.intake.sources import read_document, read_text, validate
 
 READING = Path(__file__).resolve().parent / "letter_reading.yaml"
 
@@ -178,13 +178,7 @@ class Letter:
 def read_letter(path: str | Path, reading: Reading) -> Letter:
     """The letter's summary and items; a file that is not such a letter is one located error."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise EngineError(f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise EngineError(f"{path}: larger than {MAX_FILE_BYTES // 1024 // 1024} MB; not a determination letter")
-    text = raw.decode("utf-8", errors="replace")
+    text = read_text(path)  # bounded as read (not by the reported size), strictly UTF-8
     lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     summary_at = _heading(lines, reading.sections["summary"])
     decisions_at = _heading(lines, reading.sections["decisions"])
