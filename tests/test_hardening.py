@@ -374,3 +374,11 @@ def test_sig_beyond_the_units_per_day_bound(tmp_path):
 def test_injury_after_request_points_at_the_injury_date_line(tmp_path):
     path = _case(tmp_path, CASE.replace("injury_date: 2014-01-01", "injury_date: 2016-01-01"))
     _one_line(ur("check", path), 2, f"{path}:2: injury_date:", "injury_date is after request_date")
+
+
+def test_quick_entry_dates_stay_in_range():
+    """Found by the fuzz: a request date of year 1 less some weeks on the drug overflowed."""
+    _one_line(ur("check", "--item", "Norco", "--request-date", "0001-01-01", "--fact", "weeks_on_drug=1.5"), 2,
+              "outside 1900-2100")
+    _one_line(ur("check", "--item", "Norco", "--request-date", "2015-01-01", "--fact", "weeks_on_drug=99999"), 2,
+              "before 1900")

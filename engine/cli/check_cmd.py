@@ -132,10 +132,15 @@ def _typed(kind: str, values: tuple[str, ...], text: str, where: Location) -> An
 
 
 def _date(text: str, what: str) -> dt.date:
+    from engine.intake.cases import EARLIEST, LATEST
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise EngineError(f"expects a date YYYY-MM-DD (got '{text}')", Location(what)) from None
+    if not EARLIEST <= day <= LATEST:  # the bounds of a date in a case file
+        raise EngineError(f"date {day} is outside {EARLIEST.year}-{LATEST.year}", Location(what))
+    return day
 
 
 def _place(data: dict, entry: dict, med: dict, name: str, value: Any, day: dt.date) -> None:
@@ -145,6 +150,10 @@ def _place(data: dict, entry: dict, med: dict, name: str, value: Any, day: dt.da
     elif name.startswith("doc."):
         entry.setdefault("documentation", {})[name[4:]] = value
     elif name == "weeks_on_drug":
+        from engine.intake.cases import EARLIEST
+
+        if value * 7 > (day - EARLIEST).days:
+            raise EngineError(f"{value:g} weeks before {day} is before {EARLIEST.year}", Location("--fact", 0, "weeks_on_drug"))
         med["since"] = (day - dt.timedelta(weeks=value)).isoformat()
     elif name == "use_pattern":
         med["pattern"] = value
