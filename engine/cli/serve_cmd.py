@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from engine.cli.common import RulesOption, SignKeyOption, app, fail, sign_key
+from engine.cli.common import RulesOption, SignKeyOption, app, echo, fail, sign_key
 from engine.errors import EngineError
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -46,13 +46,13 @@ def serve(
         fail(exc if isinstance(exc, EngineError) else EngineError(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    typer.echo(f"Serving the check page at http://{shown}:{bound_port}/  (API: /api/check, /api/decide, /api/health; "
+    echo(f"Serving the check page at http://{shown}:{bound_port}/  (API: /api/check, /api/decide, /api/health; "
                f"schema: /openapi.json). Ctrl+C stops it.")
     if not local:
-        typer.echo("warning: listening beyond this machine; case data is medical: put TLS and access control in front",
+        echo("warning: listening beyond this machine; case data is medical: put TLS and access control in front",
                    err=True)
     if decision_log is not None:
-        typer.echo(f"Decision log on: every decision record (with its case data) is appended to {decision_log}", err=True)
+        echo(f"Decision log on: every decision record (with its case data) is appended to {decision_log}", err=True)
     config = uvicorn.Config(application, access_log=access_log, log_level="info" if access_log else "warning",
                             server_header=False, proxy_headers=False)
     uvicorn.Server(config).run(sockets=[sock])
