@@ -28,7 +28,8 @@ TABLES = {
     ("engine/advise/levers.py", "PHASES"): "order in which request fields are tried (program logic)",
     ("engine/advise/levers.py", "NUMERIC"): "the comparison operators a lever can solve",
     ("engine/cli/check_cmd.py", "QUICK"): "quick-entry field names of the case format and their types",
-    ("engine/cli/common.py", "(EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT)"): "process exit codes",
+    ("engine/cli/common.py", "(EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERNAL)"): "process exit codes",
+    ("engine/cli/__init__.py", "_DEBUG"): "the --debug switch of this process (not knowledge)",
     ("engine/cli/explain_cmd.py", "FORMATS"): "output formats",
     ("engine/decide/host.py", "DRIVERS"): "durable_rules driver names",
     ("engine/knowledge/conditions.py", "TRUE_GUARD"): "the engine fact every compiled rule matches",
@@ -107,6 +108,9 @@ NUMBERS = {
     ("engine/quality/import_check.py", 2): "depth of a field path",
     ("engine/server/form.py", 3): "digits of a typed number (input parsing)",
     ("engine/server/page.py", 256): "character codes escaped for display",
+    ("engine/cli/common.py", 256): "character codes escaped for display (\\x1b or \\u202e)",
+    ("engine/intake/strict_json.py", 40): "input limit: digits of a JSON number (no sane value is longer)",
+    ("engine/quality/impact.py", 200): "input limit: length of a git revision name",
     ("engine/quality/import_check.py", 3): "depth of a field path",
 }
 

@@ -223,7 +223,7 @@ def _quantity_in(text: str, where: Location) -> Optional[float]:
 
 
 def _shown(number: float) -> str:
-    return f"{number:,.0f}" if abs(number) >= 1e5 else f"{number:g}"
+    return f"{number:,.0f}" if number == int(number) else f"{number:g}"
 
 
 def bounded_strength_mg(strength: Optional[str], where: Location) -> Optional[float]:
