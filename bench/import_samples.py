@@ -35,7 +35,7 @@ def main(seeds: Path) -> None:
     print(f"{'letter':8} {'items':>7} {'dates':>5} {'draft':>5} {'case':>5} {'agree':>5} {'review':>6} {'raw':>5} {'confirmed':>9}")
     totals = [0] * 7
     for letter in sorted(seeds.glob("*.txt")):
-        hand = yaml.safe_load((ROOT / "cases" / "determinations" / f"{letter.stem}.yaml").read_text())
+        hand = yaml.safe_load((ROOT / "cases" / "real" / "letters" / f"{letter.stem}.yaml").read_text())
         draft, reads = import_letter(letter, pack.vocab)
         found = compare(draft, hand, pack.vocab)
         dates = all(a == b for a, b in found["dates"].values())

@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SAMPLE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
+SAMPLE = ROOT / "cases" / "real" / "letters" / "000_29257c263c25c5e1.yaml"
 
 
 class PythonHost:

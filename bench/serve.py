@@ -31,7 +31,7 @@ ENTRY = "import sys; from engine.cli import main; sys.argv[0] = 'ur'; main()"
 def bodies() -> dict[str, tuple[str, bytes]]:
     from engine.knowledge.case_files import load_cases
 
-    sample = load_cases(ROOT / "cases" / "determinations" / "001_e3e102f313bbacd1.yaml")[0].case
+    sample = load_cases(ROOT / "cases" / "real" / "letters" / "001_e3e102f313bbacd1.yaml")[0].case
     sample_json = json.dumps(sample.model_dump(mode="json", exclude_none=True)).encode()
     soma = {"request_date": "2015-06-01", "findings": {"acute_exacerbation": True},
             "items": [{"request": "Soma 350mg #90", "sig": "1 tid"}]}

@@ -20,7 +20,7 @@ from engine.knowledge.rules import Rule
 from tests.conftest import ROOT
 
 PACK = lru_cache(maxsize=1)(load_pack)
-DETERMINATIONS = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
+DETERMINATIONS = sorted((ROOT / "cases" / "real" / "letters").glob("*.yaml"))
 
 
 def _upheld(path: Path, pack):

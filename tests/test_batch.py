@@ -98,7 +98,7 @@ def _ur_test(*args):
 
 
 def test_ur_test_workers_give_the_serial_output_in_the_same_order():
-    paths = ["cases/determinations", "cases/mtus-cpmtg-2009/carisoprodol.yaml"]
+    paths = ["cases/real/letters", "cases/mtus-cpmtg-2009/carisoprodol.yaml"]
     serial, parallel = _ur_test(*paths, "--coverage"), _ur_test(*paths, "--coverage", "--workers", "2")
     assert serial.returncode == parallel.returncode == 0, serial.stderr + parallel.stderr
     assert serial.stdout == parallel.stdout

@@ -43,7 +43,7 @@ def test_json_output_is_the_report():
 
 
 def test_markdown_output_has_a_table_per_request():
-    out = run("check", str(ROOT / "cases/determinations/000_29257c263c25c5e1.yaml"), "--format", "markdown").output
+    out = run("check", str(ROOT / "cases/real/letters/000_29257c263c25c5e1.yaml"), "--format", "markdown").output
     assert out.count("| # | Criterion | Status | What to add or change | Citation |") == 4
     assert "- Change: request only chem 8, hepatic functional panel, CBC (drop CPK, CRP, arthritis panel)" in out
 
@@ -81,12 +81,12 @@ def test_unknown_drug_and_bad_invocations_exit_2():
     unknown = run("check", "--item", "Zomaa 350mg #90", "--request-date", "2015-06-01")
     assert unknown.exit_code == 2 and unknown.stderr.startswith("error: --item: items.0.request: no known drug")
     assert run("check").exit_code == 2
-    both = run("check", str(ROOT / "cases/determinations/003_f23b8e2a6e4a7aa2.yaml"), "--item", "Soma #90")
+    both = run("check", str(ROOT / "cases/real/letters/003_f23b8e2a6e4a7aa2.yaml"), "--item", "Soma #90")
     assert both.exit_code == 2 and "not both" in both.stderr
 
 
 def test_sample_file_with_denials_exits_1_and_states_what_cannot_be_fixed():
-    result = run("check", str(ROOT / "cases/determinations/002_f86fb34153405d19.yaml"))
+    result = run("check", str(ROOT / "cases/real/letters/002_f86fb34153405d19.yaml"))
     assert result.exit_code == 1
     assert "follows item 'lumbar-esi'" in result.output
     assert "cannot be fixed in this request" in result.output  # the unaddressed inconsistent drug screen

@@ -16,7 +16,7 @@ from engine.decide.record import decide
 from engine.report.decision_report import render_html, render_markdown
 from tests.conftest import ROOT
 
-SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
+SAMPLES = sorted((ROOT / "cases" / "real" / "letters").glob("*.yaml"))
 runner = CliRunner()
 
 

@@ -18,7 +18,7 @@ from engine.knowledge.pack_check import load_rule
 from tests.conftest import ROOT
 
 TRIED = {"n": 0}
-GOOD_CASE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
+GOOD_CASE = ROOT / "cases" / "real" / "letters" / "000_29257c263c25c5e1.yaml"
 GOOD_RULE = ROOT / "rules" / "mtus-cpmtg-2009" / "carisoprodol.yaml"
 
 NASTY: dict[str, bytes] = {

@@ -240,7 +240,7 @@ _RECORD: dict = {}
 
 def _record() -> dict:
     if not _RECORD:
-        result = ur("explain", str(ROOT / "cases" / "determinations" / "001_e3e102f313bbacd1.yaml"), "--format", "json")
+        result = ur("explain", str(ROOT / "cases" / "real" / "letters" / "001_e3e102f313bbacd1.yaml"), "--format", "json")
         _RECORD.update(json.loads(result.out))
     return json.loads(json.dumps(_RECORD))
 

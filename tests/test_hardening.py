@@ -26,7 +26,7 @@ items:
     sig: 1 tid
     expected: overturned
 """
-SAMPLE = ROOT / "cases" / "determinations" / "001_e3e102f313bbacd1.yaml"
+SAMPLE = ROOT / "cases" / "real" / "letters" / "001_e3e102f313bbacd1.yaml"
 
 
 def _case(tmp_path, text: str = CASE, name: str = "case.yaml"):
@@ -140,7 +140,7 @@ def test_workers_are_capped_with_a_note(tmp_path):
     result = ur("batch", _jsonl(tmp_path), "--workers", "1000", "--output", tmp_path / "o.jsonl")
     assert result.code == 0
     assert f"--workers 1000 capped at {4 * (os.cpu_count() or 1)}" in result.err
-    result = ur("test", ROOT / "cases" / "determinations", "--workers", "1000")
+    result = ur("test", ROOT / "cases" / "real" / "letters", "--workers", "1000")
     assert result.code == 0 and "capped at" in result.err
 
 
@@ -223,7 +223,7 @@ def test_verify_refuses_duplicate_keys_deep_nesting_and_bad_bytes(tmp_path):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["check", SAMPLE], ["explain", SAMPLE], ["test", SAMPLE], ["rules"],
-                                  ["batch", ROOT / "cases" / "determinations"]])
+                                  ["batch", ROOT / "cases" / "real" / "letters"]])
 def test_full_disk_is_one_line_exit_2(args):
     with open("/dev/full", "w") as full:
         proc = _ur_process(*args, stdout=full, stderr=subprocess.PIPE, text=True)
@@ -234,7 +234,7 @@ def test_full_disk_is_one_line_exit_2(args):
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_full_disk_for_an_output_file_and_a_log(tmp_path):
-    result = ur("batch", ROOT / "cases" / "determinations", "--output", "/dev/full")
+    result = ur("batch", ROOT / "cases" / "real" / "letters", "--output", "/dev/full")
     _one_line(result, 2, "/dev/full", "No space left on device")
     _one_line(ur("explain", SAMPLE, "--log", "/dev/full"), 2, "/dev/full", "No space left on device")
 

@@ -16,7 +16,7 @@ from engine.decide.record import decide
 from engine.report.decision_report import render_html
 from tests.conftest import ROOT
 
-SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
+SAMPLES = sorted((ROOT / "cases" / "real" / "letters").glob("*.yaml"))
 BROWSER = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -28,7 +28,7 @@ runner = CliRunner()
 
 
 def hand_written(letter: Path) -> dict:
-    return yaml.safe_load((ROOT / "cases" / "determinations" / f"{letter.stem}.yaml").read_text())
+    return yaml.safe_load((ROOT / "cases" / "real" / "letters" / f"{letter.stem}.yaml").read_text())
 
 
 def imported(letter: Path, tmp_path: Path) -> tuple[dict, str]:

@@ -12,7 +12,7 @@ from engine.decide.evaluate import evaluate
 from engine.knowledge.pack import load_pack
 from tests.conftest import ROOT
 
-SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
+SAMPLES = sorted((ROOT / "cases" / "real" / "letters").glob("*.yaml"))
 
 
 def _entries(folder):

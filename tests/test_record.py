@@ -23,8 +23,8 @@ from engine.decide.record import DecisionRecord, decide, read_records, record_js
 from engine.decide.verification import CriterionChange, FileChange, OutcomeChange, verify
 from tests.conftest import ROOT
 
-SAMPLES = sorted((ROOT / "cases" / "determinations").glob("*.yaml"))
-SOMA_CASE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
+SAMPLES = sorted((ROOT / "cases" / "real" / "letters").glob("*.yaml"))
+SOMA_CASE = ROOT / "cases" / "real" / "letters" / "000_29257c263c25c5e1.yaml"
 runner = CliRunner()
 
 

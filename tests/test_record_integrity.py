@@ -24,7 +24,7 @@ from engine.knowledge.case_files import load_cases
 from engine.knowledge.pack import load_pack
 from tests.conftest import ROOT
 
-SOMA_CASE = ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml"
+SOMA_CASE = ROOT / "cases" / "real" / "letters" / "000_29257c263c25c5e1.yaml"
 FORMAT_1 = ROOT / "tests" / "fixtures" / "records" / "format1-soma.json"
 runner = CliRunner()
 
@@ -150,7 +150,7 @@ def test_bad_key_files_are_one_line_errors(tmp_path):
 
 def test_batch_signs_every_record(tmp_path, key_file):
     out = tmp_path / "out.jsonl"
-    folder = ROOT / "cases" / "determinations"
+    folder = ROOT / "cases" / "real" / "letters"
     result = runner.invoke(app, ["batch", str(folder), "--output", str(out), "--sign-key", str(key_file)])
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()

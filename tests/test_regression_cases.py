@@ -58,7 +58,7 @@ def test_case_item(path, name, item):
 
 
 def test_all_seventeen_sample_decisions_are_reproduced(pack):
-    results = list(run([CASES / "determinations"], pack))
+    results = list(run([CASES / "real" / "letters"], pack))
     assert len(results) == 17
     assert [r.status for r in results] == ["pass"] * 17
     assert sum(r.actual == "overturned" for r in results) == 4

@@ -13,7 +13,7 @@ from engine.knowledge.case_files import case_from_data
 from engine.decide.evaluate import evaluate
 from tests.conftest import ROOT
 
-SAMPLES = ROOT / "cases" / "determinations"
+SAMPLES = ROOT / "cases" / "real" / "letters"
 
 
 def sample(stem: str) -> dict:

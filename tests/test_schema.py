@@ -39,8 +39,8 @@ def test_shipped_schemas_are_up_to_date_with_the_models():
 
 def test_every_yaml_file_links_its_schema_on_its_first_line():
     assert schema.unlinked([RULES, ROOT / "cases"], SCHEMA_DIR, RULES) == [], "run `ur schema` to link them"
-    first = (ROOT / "cases" / "determinations" / "000_29257c263c25c5e1.yaml").read_text().split("\n", 1)[0]
-    assert first == "# yaml-language-server: $schema=../../schema/case.schema.json"
+    first = (ROOT / "cases" / "real" / "letters" / "000_29257c263c25c5e1.yaml").read_text().split("\n", 1)[0]
+    assert first == "# yaml-language-server: $schema=../../../schema/case.schema.json"
     assert (RULES / "pack.yaml").read_text().startswith("# yaml-language-server: $schema=../schema/pack.schema.json\n")
 
 
@@ -90,7 +90,7 @@ def test_rule_condition_operators_and_values_are_checked():
 def test_ur_schema_writes_links_and_checks(tmp_path):
     rules, cases = tmp_path / "rules", tmp_path / "cases"
     shutil.copytree(RULES, rules)
-    shutil.copytree(ROOT / "cases" / "determinations", cases / "determinations")
+    shutil.copytree(ROOT / "cases" / "real" / "letters", cases / "determinations")
     for path in schema.yaml_files([rules, cases]):  # as before the schemas: no first-line link
         text = path.read_text()
         if text.startswith(schema.MODELINE):

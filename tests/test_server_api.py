@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.live_server import ENTRY, running
 
 PROBLEM = "application/problem+json"
-SAMPLE = ROOT / "cases" / "determinations" / "001_e3e102f313bbacd1.yaml"
+SAMPLE = ROOT / "cases" / "real" / "letters" / "001_e3e102f313bbacd1.yaml"
 SOMA = {"id": "soma-check", "request_date": "2015-06-01", "findings": {"acute_exacerbation": True},
         "items": [{"request": "Soma 350mg #90", "sig": "1 tid", "documentation": {"new_start": True}}]}
 

@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 from engine.knowledge.case_files import load_cases
 
 CLIENTS, REQUESTS = 8, 200
-SAMPLE = ROOT / "cases" / "determinations" / "003_f23b8e2a6e4a7aa2.yaml"
+SAMPLE = ROOT / "cases" / "real" / "letters" / "003_f23b8e2a6e4a7aa2.yaml"
 
 
 def _requests() -> list[tuple[str, bytes]]:

@@ -96,7 +96,7 @@ def test_a_bad_table_is_one_error_at_its_line(rules_copy, old, new, message, sta
     with pytest.raises(EngineError, match=message) as err:
         load_pack(rules_copy)
     assert "visit-allowances.yaml:" in str(err.value) and "more problems" not in str(err.value)
-    result = CliRunner().invoke(app, ["validate", "--rules", str(rules_copy), "cases/determinations"])
+    result = CliRunner().invoke(app, ["validate", "--rules", str(rules_copy), "cases/real/letters"])
     assert result.exit_code == status and "Traceback" not in result.output
 
 
@@ -179,7 +179,7 @@ def test_the_record_lists_every_table_with_its_hash(pack):
 def test_validate_warns_about_a_table_no_fact_reads(rules_copy):
     shutil.copy(rules_copy / "tables" / "los-targets.yaml", rules_copy / "tables" / "los-target.yaml")
     _edit(rules_copy / "tables" / "los-target.yaml", "id: los-targets", "id: los-target")
-    result = CliRunner().invoke(app, ["validate", "--rules", str(rules_copy), "cases/determinations"])
+    result = CliRunner().invoke(app, ["validate", "--rules", str(rules_copy), "cases/real/letters"])
     assert result.exit_code == 1
     assert "los-target.yaml:2: id: warning unused-table: no fact reads table 'los-target'" in result.stdout
     assert "did you mean" in result.stdout
