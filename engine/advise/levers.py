@@ -9,14 +9,13 @@ then checked, and tightened, by re-evaluating the changed case through the real 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from engine.knowledge import conditions
 from engine.intake.cases import Case, item_ids
 from engine.decide.decision import ItemDecision, Record
 from engine.decide.evaluate import Prepared, evaluate_item, item_context
-from engine.knowledge.facts import FACTS, Context, compute
+from engine.knowledge.facts import FACTS, Context, Linear, compute
 from engine.knowledge.pack import RulePack
 from engine.advise.unmet import blocking, criterion_condition, known_facts
 from engine.intake.requests import level_segments, levels_in_text
@@ -36,38 +35,24 @@ class Change(Record):
     fixes: list[str]
 
 
-@dataclass(frozen=True)
-class Lever:
-    """fact = a * field + b, with the rest of the request held fixed."""
-
-    fact: str
-    field: str
-    a: float
-    b: float
-    current: float
-    label: str
-    unit: str = ""
-
-    def solve(self, leaf) -> Optional[float]:
-        """The field value closest to the threshold that still passes the leaf."""
-        x = (float(leaf.value) - self.b) / self.a
-        if leaf.op in ("lt", "lte"):
-            value = math.floor(x + 1e-9) - (1 if leaf.op == "lt" and abs(x - round(x)) < 1e-9 else 0)
-            return float(value) if 1 <= value < self.current else None
-        value = math.ceil(x - 1e-9) + (1 if leaf.op == "gt" and abs(x - round(x)) < 1e-9 else 0)
-        return float(value) if value > self.current else None
+def solve(lever: Linear, leaf) -> Optional[float]:
+    """The value of the lever's request field closest to the leaf's threshold that still passes it."""
+    x = (float(leaf.value) - lever.b) / lever.a
+    if leaf.op in ("lt", "lte"):
+        value = math.floor(x + 1e-9) - (1 if leaf.op == "lt" and abs(x - round(x)) < 1e-9 else 0)
+        return float(value) if 1 <= value < lever.current else None
+    value = math.ceil(x - 1e-9) + (1 if leaf.op == "gt" and abs(x - round(x)) < 1e-9 else 0)
+    return float(value) if value > lever.current else None
 
 
-
-
-def levers(ctx: Context) -> dict[str, Lever]:
+def levers(ctx: Context) -> dict[str, Linear]:
     """Every controllable fact of this item that a request field moves, as a linear lever (each fact
     declares its own, next to its derivation: FactSet.lever)."""
     out = {}
     for name, fact in FACTS.items():
         linear = fact.lever(ctx) if fact.lever is not None else None
         if linear is not None:
-            out[name] = Lever(name, linear.field, linear.a, linear.b, linear.current, linear.label, linear.unit)
+            out[name] = linear
     return out
 
 
@@ -89,7 +74,7 @@ def propose_changes(prep: Prepared, pack: RulePack, item: ItemDecision) -> list[
                 lever = table.get(leaf.fact)
                 if lever is None or lever.field not in fields or leaf.op not in NUMERIC:
                     continue
-                value = lever.solve(leaf)
+                value = solve(lever, leaf)
                 if value is not None and conditions.evaluate(cond, {**facts, leaf.fact: _edge(leaf)}) is True:
                     why = _why(lever, leaf, facts, rule_id, crit.id)
                     options.append((abs(value - lever.current), value, lever.field, why))
@@ -110,8 +95,8 @@ def _edge(leaf) -> float:
     return float(leaf.value) + tiny
 
 
-def _why(lever: Lever, leaf, facts: dict, rule_id: str, crit_id: str) -> str:
-    now = facts.get(lever.fact)
+def _why(lever: Linear, leaf, facts: dict, rule_id: str, crit_id: str) -> str:
+    now = facts.get(leaf.fact)
     shown = f"is {conditions.show_value(now)}{lever.unit}" if now is not None else "is not documented"
     return (f"{lever.label} {shown}; {rule_id}.{crit_id} needs it {conditions.OPERATORS[leaf.op][3].removeprefix('is ')} "
             f"{conditions.show_value(leaf.value)}{lever.unit}")
