@@ -277,7 +277,7 @@ def _example_mme(case, item, value, ctx):
     if drug is None or not drug.mme_per_mg:
         return
     item["units_per_day"] = 2.0
-    item["strength"] = f"{round(value / (2 * drug.mme_per_mg), 1)}mg"
+    item["strength"] = f"{max(0.1, round(value / (2 * drug.mme_per_mg), 1))}mg"  # a strength is never 0
 
 
 @DECLARED.setter("request.days_supply")
