@@ -316,3 +316,15 @@ def test_a_case_without_the_new_fields_decides_as_before(pack):
     old = dict(medications=[{"drug": "Norco", "status": "past"}], items=[NUCYNTA],
                findings={"first_line_opioid_intolerance": True})
     assert criterion(decided(pack, **old), "mtus-cpmtg.tapentadol.first_line_opioid_intolerance") == "met"
+
+
+def test_the_explanation_cites_the_drug_entry_that_shows_the_failure(pack):
+    meds = [{"drug": "Norco", "status": "past", "stopped_for": ["side_effects"],
+             "documented_in": "PR-2 2015-01-20: Norco d/c'd, vomiting"}]
+    case = case_from_data({**DAY, "medications": meds, "items": [NUCYNTA]})
+    ctx = Context(case, case.items[0], resolve_items(case, pack)[0], pack.vocab, pack.table_values)
+    assert ctx.source_of(FACTS["history.first_line_opioid_intolerance"]) == "PR-2 2015-01-20: Norco d/c'd, vomiting"
+    stated = case.model_copy(update={"findings": {"first_line_opioid_intolerance": True},
+                                     "sources": {"first_line_opioid_intolerance": "PR-2: intolerant of Norco"}})
+    ctx = Context(stated, stated.items[0], resolve_items(stated, pack)[0], pack.vocab, pack.table_values)
+    assert ctx.source_of(FACTS["history.first_line_opioid_intolerance"]) == "PR-2: intolerant of Norco"

@@ -11,7 +11,7 @@ engine/knowledge/facts/__init__.py, lists the modules).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Optional
 
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictStr, with_config
@@ -301,6 +301,14 @@ class Context:
         section = fact.section
         if not section:
             return None
+        if section.startswith("drug_reasons."):  # a stated finding, else the drug entries saying why they failed
+            name = section.split(".", 1)[1]
+            stated = self.source_of(replace(fact, section=f"findings.{name}")) if name else None
+            if stated or (name and self.finding(name) is not None):
+                return stated
+            docs = [med.documented_in for med in self.case.medications if med.documented_in and (
+                med.stopped_for or med.adverse_effects or med.response.pain_reduced is False)]
+            return "; ".join(docs) or None
         if section.startswith("findings."):
             name = section.split(".", 1)[1]
             if name not in self.case.findings:

@@ -53,7 +53,7 @@ def _found(stated: Optional[bool], read: bool) -> Optional[bool]:
 @derived("history.non_opioid_failed", "bool",
          "Non-opioid analgesics were tried and failed: stated (finding.non_opioid_failed), or a first-line "
          "analgesic (NSAID, acetaminophen, anti-epilepsy drug, antidepressant) in the history was stopped for "
-         "no benefit or for side effects, or did not reduce the pain", section="findings.non_opioid_failed")
+         "no benefit or for side effects, or did not reduce the pain", section="drug_reasons.non_opioid_failed")
 def _non_opioid_failed(ctx: Context):
     read = any(NON_OPIOID_ANALGESIC in classes and OPIOID not in classes and failed(med)
                for med, classes, _ in ctx.all_drugs())
@@ -63,7 +63,7 @@ def _non_opioid_failed(ctx: Context):
 @derived("history.pain_medication_not_tolerated", "bool",
          "Pain medication is being reduced or is not tolerated: stated "
          "(finding.medication_reduced_or_not_tolerated), or a pain medication (table pain-medication-classes) "
-         "was stopped for its side effects", section="findings.medication_reduced_or_not_tolerated",
+         "was stopped for its side effects", section="drug_reasons.medication_reduced_or_not_tolerated",
          tables=(PAIN_MEDICATION,))
 def _pain_medication_not_tolerated(ctx: Context):
     classes_of_pain = ctx.table(PAIN_MEDICATION)
@@ -73,7 +73,7 @@ def _pain_medication_not_tolerated(ctx: Context):
 
 @derived("history.pain_medication_failed", "bool",
          "A pain medication (table pain-medication-classes) did not control the pain or could not be taken: "
-         "stopped for no benefit or for side effects, or it did not reduce the pain", section="medication",
+         "stopped for no benefit or for side effects, or it did not reduce the pain", section="drug_reasons.",
          tables=(PAIN_MEDICATION,))
 def _pain_medication_failed(ctx: Context):
     classes_of_pain = ctx.table(PAIN_MEDICATION)
@@ -84,7 +84,7 @@ def _pain_medication_failed(ctx: Context):
 @derived("history.first_line_opioid_intolerance", "bool",
          "Intolerable adverse effects with a first-line opioid: stated (finding.first_line_opioid_intolerance), "
          "or an opioid of table first-line-opioids was stopped for its side effects",
-         section="findings.first_line_opioid_intolerance", tables=(FIRST_LINE_OPIOIDS,))
+         section="drug_reasons.first_line_opioid_intolerance", tables=(FIRST_LINE_OPIOIDS,))
 def _first_line_opioid_intolerance(ctx: Context):
     first_line = ctx.table(FIRST_LINE_OPIOIDS)
     read = any(name in first_line and not_tolerated(med) for med, _, name in ctx.all_drugs())
@@ -94,7 +94,7 @@ def _first_line_opioid_intolerance(ctx: Context):
 @derived("history.nsaid_dyspepsia", "bool",
          "Dyspepsia or other GI symptoms caused by an NSAID: stated (finding.nsaid_dyspepsia or a listed "
          "diagnosis such as 'gastritis secondary to NSAIDs'), or an NSAID in the history, current or stopped, "
-         "with GI upset among its adverse effects", section="findings.nsaid_dyspepsia")
+         "with GI upset among its adverse effects", section="drug_reasons.nsaid_dyspepsia")
 def _nsaid_dyspepsia(ctx: Context):
     read = any(NSAID in classes and "gi_upset" in med.adverse_effects for med, classes, _ in ctx.all_drugs())
     return _found(_stated(ctx, "nsaid_dyspepsia"), read)
