@@ -328,3 +328,13 @@ def test_the_explanation_cites_the_drug_entry_that_shows_the_failure(pack):
                                      "sources": {"first_line_opioid_intolerance": "PR-2: intolerant of Norco"}})
     ctx = Context(stated, stated.items[0], resolve_items(stated, pack)[0], pack.vocab, pack.table_values)
     assert ctx.source_of(FACTS["history.first_line_opioid_intolerance"]) == "PR-2: intolerant of Norco"
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"drug": "senna", "status": "past", "stopped_for": ["no_benefit"]}, True),
+    ({"drug": "senna", "status": "past"}, None),
+    ({"drug": "senna", "status": "past", "stopped_for": ["not_authorized"]}, None),
+])
+def test_laxatives_that_did_not_work_are_failed_first_line_care(fact, entry, expected):
+    item = {"request": "Movantik 25mg #30", "sig": "1 qd"}
+    assert fact("history.oic_first_line_failed", item, medications=[{"drug": "MS Contin"}, entry]) is expected

@@ -1,6 +1,6 @@
 """Facts read from why a drug was stopped or what it did: a first-line drug tried and failed, a pain
 medication not tolerated, an NSAID that upset the stomach, a first-line opioid given up for its
-side effects.
+side effects, laxatives that did not relieve opioid-induced constipation.
 
 Progress reports say it in a line ("naproxen stopped for GI upset", "gabapentin made him dizzy,
 stopped", "ibuprofen did not help"); a case writes it on the drug's history entry (`stopped_for`,
@@ -25,6 +25,7 @@ FIRST_LINE_OPIOIDS = DECLARED.table("first-line-opioids", frozenset[Text])     #
 NON_OPIOID_ANALGESIC = "first_line_analgesic"
 OPIOID = "opioid"
 NSAID = "nsaid"
+LAXATIVE = "laxative"
 
 
 def failed(med: Medication) -> bool:
@@ -100,6 +101,15 @@ def _nsaid_dyspepsia(ctx: Context):
     return _found(_stated(ctx, "nsaid_dyspepsia"), read)
 
 
+@derived("history.oic_first_line_failed", "bool",
+         "Opioid-induced constipation persisted despite first-line care: stated (finding.oic_first_line_failed), "
+         "or a laxative or stool softener in the history was stopped for no benefit or for side effects",
+         section="drug_reasons.oic_first_line_failed")
+def _oic_first_line_failed(ctx: Context):
+    read = any(LAXATIVE in classes and failed(med) for med, classes, _ in ctx.all_drugs())
+    return _found(_stated(ctx, "oic_first_line_failed"), read)
+
+
 # Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
 def _stop_a(case: dict, ctx: dict, cls: str, reason: str, names: Optional[frozenset] = None) -> None:
     vocab = ctx["vocab"]
@@ -139,3 +149,11 @@ def _example_nsaid_dyspepsia(case, item, value, ctx):
         case.setdefault("medications", []).append({"drug": drug, "adverse_effects": ["gi_upset"]})
     else:
         case.setdefault("findings", {})["nsaid_dyspepsia"] = False
+
+
+@DECLARED.setter("history.oic_first_line_failed")
+def _example_oic(case, item, value, ctx):
+    if value:
+        _stop_a(case, ctx, LAXATIVE, "no_benefit")
+    else:
+        case.setdefault("findings", {})["oic_first_line_failed"] = False
