@@ -63,6 +63,8 @@ TABLES = {
     ("engine/knowledge/facts/surgical_history.py", "_STATED"):
         "the finding each surgery fact takes first, for its example setter (never read when deciding)",
     ("engine/knowledge/facts/core.py", "DAYS_IN_YEAR"): "unit: the facts named 'past year' count 365 days",
+    ("engine/knowledge/facts/procedures.py", "HOURS_PER_DAY"): "unit: hours in a day (how long relief lasted)",
+    ("engine/knowledge/facts/procedures.py", "DAYS_PER_WEEK"): "unit: days in a week (how long relief lasted)",
     ("engine/quality/impact.py", "RULE_FIELDS"): "rule-file fields ur diff compares",
     ("engine/report/check_text.py", "VERDICT"): "report wording",
     ("engine/report/check_text.py", "STATUS"): "report wording",

@@ -33,7 +33,8 @@ PAIRED_TOPICS = ("opioids", "nsaids-gi", "neuropathic-pain", "spinal-injections"
                  "other-analgesics", "psychiatric-and-sleep-medications", "other-medications",
                  "hand-and-elbow-surgery", "knee-and-shoulder-surgery",
                  "spine-hip-and-foot-surgery", "postoperative-care", "postsurgical-therapy",
-                 "physical-medicine", "behavioral-health", "implants-and-spine-procedures", "visits-and-programs")
+                 "physical-medicine", "behavioral-health", "implants-and-spine-procedures", "visits-and-programs",
+                 "drug-changes", "procedure-responses", "orthopedic-exam-signs", "time-off-work")
 PAIRED = [p for p in FILES if p.stem in PAIRED_TOPICS]
 IGNORED = {"name", "title", "items", "sources", "documented_in"}
 

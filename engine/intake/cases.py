@@ -124,8 +124,13 @@ class Pain(Model):
 
 
 class Function(Model):
+    """Work and daily function. Time off work ("TTD since 3/2013", "off work 2 years") is given
+    once, as a start date or in months: the chronic pain programme criteria read its length."""
+
     work_status: Optional[Literal["full_duty", "modified_duty", "not_working", "retired"]] = None
     adl_improved: Optional[StrictBool] = None
+    off_work_since: Optional[Date] = None
+    off_work_months: Optional[Weeks] = None
     documented_in: Optional[StrictStr] = None
 
 
@@ -148,6 +153,13 @@ class Regimen(Response):
     documented_in: Optional[StrictStr] = None
 
 
+# Why a drug was stopped or changed, as progress reports say it: "stopped for GI upset" (side_effects),
+# "did not help" (no_benefit), "denied by the carrier" (not_authorized, not a failed trial).
+StopReason = Literal["side_effects", "no_benefit", "not_authorized", "other"]
+# Adverse effects a report attributes to one drug ("naproxen gives her GI upset").
+AdverseEffect = Literal["gi_upset", "dizziness", "drowsiness", "cognitive", "nausea", "constipation", "rash", "other"]
+
+
 class Medication(Model):
     drug: StrictStr
     kind: Optional[Literal["other"]] = None
@@ -160,7 +172,13 @@ class Medication(Model):
     stopped: Optional[Date] = None
     pattern: Optional[Literal["regular", "intermittent", "as_needed"]] = None
     response: Response = Response()
+    stopped_for: list[StopReason] = Field(default_factory=list)  # a stopped drug (status past or a stopped date)
+    adverse_effects: list[AdverseEffect] = Field(default_factory=list)
     documented_in: Optional[StrictStr] = None
+
+
+Hours = Annotated[float, Field(ge=0, le=24 * 5_000, strict=True)]
+Days = Annotated[float, Field(ge=0, le=7 * 5_000, strict=True)]
 
 
 class Procedure(Model):
@@ -170,9 +188,13 @@ class Procedure(Model):
     kind: Optional[Literal["other"]] = None
     date: Optional[Date] = None
     region: Optional[Region] = None
+    side: Optional[Side] = None
     levels: list[StrictStr] = Field(default_factory=list)
     visits: Optional[Count] = None
     relief_percent: Optional[Percent] = None
+    relief: Optional[Literal["none", "temporary", "sustained"]] = None  # as worded, when no percent is given
+    relief_hours: Optional[Hours] = None  # how long the relief lasted: one of hours, days or weeks
+    relief_days: Optional[Days] = None
     relief_weeks: Optional[Weeks] = None
     medication_reduced: Optional[StrictBool] = None
     function_improved: Optional[StrictBool] = None
@@ -397,6 +419,26 @@ def case_problems(case: Case, today: Optional[dt.date] = None) -> list[tuple[tup
     for i, med in enumerate(case.medications):
         if med.since and med.stopped and med.stopped < med.since:
             out.append((("medications", i, "stopped"), f"stopped {med.stopped} is before since {med.since}"))
+        if med.stopped_for and med.status == "current" and med.stopped is None:
+            out.append((("medications", i, "stopped_for"), "stopped_for says why the drug was stopped: "
+                                                          "set status: past (or its stopped date)"))
+    for i, proc in enumerate(case.procedures):
+        given = [f for f in ("relief_hours", "relief_days", "relief_weeks") if getattr(proc, f) is not None]
+        if len(given) > 1:
+            out.append((("procedures", i, given[1]), f"how long the relief lasted is given twice ({', '.join(given)}):"
+                                                     " keep the one the record states"))
+        if proc.relief == "none" and (proc.relief_percent or given):
+            out.append((("procedures", i, "relief"), "relief: none contradicts the relief percent or duration given"))
+    work = case.function
+    if work.off_work_since is not None and work.off_work_months is not None:
+        out.append((("function", "off_work_months"), "time off work is given twice (off_work_since and "
+                                                     "off_work_months): keep the one the record states"))
+    if (work.off_work_since is not None or work.off_work_months is not None) and work.work_status in (
+            "full_duty", "modified_duty"):
+        out.append((("function", "work_status"), f"work_status {work.work_status} contradicts the time off work "
+                                                 "given (off_work_since / off_work_months mean off work now)"))
+    if work.off_work_since and injury and work.off_work_since < injury:
+        out.append((("function", "off_work_since"), f"off work since {work.off_work_since}, before the injury ({injury})"))
     return out
 
 
@@ -434,6 +476,9 @@ def as_of_request(case: Case) -> tuple[Case, tuple[str, ...]]:
     if len(screens) != len(case.monitoring.drug_screens):
         later += [f"drug screen {s.date}" for s in case.monitoring.drug_screens if s.date and s.date > day]
         update["monitoring"] = case.monitoring.model_copy(update={"drug_screens": screens})
+    if case.function.off_work_since and case.function.off_work_since > day:
+        later.append(f"off work since {case.function.off_work_since}")
+        update["function"] = case.function.model_copy(update={"off_work_since": None})
     if not later:
         return case, ()
     return case.model_copy(update=update), tuple(later)

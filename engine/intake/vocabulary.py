@@ -93,14 +93,20 @@ class Qualified(Model):
     says: StrictStr
 
 
-SignKind = Literal["sensory_change", "motor_deficit", "reflex_change", "nerve_tension", "not_radicular"]
+SignKind = Literal["sensory_change", "motor_deficit", "reflex_change", "nerve_tension", "not_radicular", "orthopedic"]
 
 
 class SignWords(Model):
-    """Words clinicians use for one kind of examination sign ("hypoesthesia" is a sensory change)."""
+    """Words clinicians use for one kind of examination sign ("hypoesthesia" is a sensory change).
+    An orthopaedic sign may document a case finding ("positive McMurray" is finding.meniscal_exam_signs),
+    as a listed diagnosis does; with `count`, the finding is a number: how many distinct tests of it
+    (entries) are positive (three sacroiliac provocation tests)."""
 
     name: SignKind
     synonyms: list[StrictStr] = []
+    finding: Optional[Name] = None
+    value: StrictBool | StrictStr = True
+    count: StrictBool = False
     note: Optional[StrictStr] = None
 
 
@@ -232,6 +238,8 @@ class Vocabulary:
             re.escape(w) for w in sorted(self._lab_index, key=len, reverse=True)) + r")(?![a-z0-9])") \
             if self._lab_index else None
         self.signs = {normalise(word): entry.name for entry in signs for word in [entry.name, *entry.synonyms]}
+        self._sign_entries = {normalise(word): (i, entry) for i, entry in enumerate(signs) for word in entry.synonyms}
+        self.sign_locations: list[tuple[SignWords, Location]] = []
         self.entry_files = files or {}  # entry key ("drug:<name>") -> the file that defines it
         self._entry_hashes: dict[str, str] = {}
         self.index: dict[str, Term] = {}
@@ -274,6 +282,18 @@ class Vocabulary:
     def sign_kind(self, word: str) -> Optional[str]:
         """The kind of an examination sign as a clinician names it, or None when the word is unknown."""
         return self.signs.get(normalise(word))
+
+    def sign_finding(self, finding: str, signs: Sequence[str]) -> Optional[tuple[bool | str | float, list[str]]]:
+        """The value of a finding that examination signs document, with the signs: "positive Neer" documents
+        shoulder impingement; a counted finding is the number of distinct tests named."""
+        matched = [(word, *self._sign_entries[normalise(word)]) for word in signs
+                   if normalise(word) in self._sign_entries and self._sign_entries[normalise(word)][1].finding == finding]
+        if not matched:
+            return None
+        words = [word for word, _, _ in matched]
+        if matched[0][2].count:
+            return float(len({index for _, index, _ in matched})), words
+        return matched[0][2].value, words
 
     def diagnosis_finding(self, finding: str, diagnoses: Sequence[str]) -> Optional[tuple[bool | str, str]]:
         """The value of a finding that a listed diagnosis names, with that diagnosis. A negated
@@ -528,6 +548,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     signs: list[SignWords] = []
     diagnoses: list[DiagnosisWords] = []
     diagnosis_where: list[Location] = []
+    sign_where: list[Location] = []
     hedges = DiagnosisHedges()
     lab_tests: list[LabTest] = []
     seen: dict[str, str] = {}
@@ -567,6 +588,7 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
         ambiguous += [(a, doc.location(("ambiguous", i))) for i, a in enumerate(vocab.ambiguous)]
         qualified += [(q, doc.location(("qualified", i))) for i, q in enumerate(vocab.qualified)]
         signs.extend(vocab.signs)
+        sign_where += [doc.location(("signs", i)) for i in range(len(vocab.signs))]
         diagnoses.extend(vocab.diagnoses)
         diagnosis_where += [doc.location(("diagnoses", i)) for i in range(len(vocab.diagnoses))]
         lab_tests.extend(vocab.lab_tests)
@@ -604,4 +626,5 @@ def read_vocabulary(folder: str | Path) -> tuple[Optional[Vocabulary], list[Engi
     vocabulary = Vocabulary(drugs, services, [a for a, _ in ambiguous], [q for q, _ in qualified], signs, defined_in,
                             diagnoses, hedges, lab_tests)
     vocabulary.diagnosis_locations = list(zip(diagnoses, diagnosis_where))  # for the pack checks (finding names)
+    vocabulary.sign_locations = list(zip(signs, sign_where))
     return vocabulary, problems

@@ -186,19 +186,23 @@ def pack_issues(rules: list[LoadedRule], vocab: Optional[Vocabulary],
 
 
 def diagnosis_issues(vocab: Vocabulary) -> Iterator[Issue]:
-    """Diagnosis words (vocabulary `diagnoses:`) name a known case finding and a value of its type."""
+    """Diagnosis words (vocabulary `diagnoses:`) and examination signs that document a finding (`signs:`
+    with `finding:`) name a known case finding and a value of its type."""
     from engine.knowledge.facts import FACTS, value_problem
 
     findings = {name.split(".", 1)[1] for name in FACTS if name.startswith("finding.")}
-    for entry, where in vocab.diagnosis_locations:
+    named = [(entry.finding, entry.value, where) for entry, where in vocab.diagnosis_locations]
+    named += [(entry.finding, 1.0 if entry.count else entry.value, where)
+              for entry, where in vocab.sign_locations if entry.finding is not None]
+    for finding, value, where in named:
         at = {"file": where.file, "line": where.line, "field": where.field or "-", "severity": "error"}
-        if entry.finding not in findings:
+        if finding not in findings:
             yield Issue(**at, code="unknown-fact",
-                        message=f"unknown finding '{entry.finding}'{suggest(entry.finding, findings)}")
+                        message=f"unknown finding '{finding}'{suggest(finding, findings)}")
         else:
-            problem = value_problem(FACTS[f"finding.{entry.finding}"], entry.value)
+            problem = value_problem(FACTS[f"finding.{finding}"], value)
             if problem:
-                yield Issue(**at, code="type-mismatch", message=f"finding '{entry.finding}': {problem}")
+                yield Issue(**at, code="type-mismatch", message=f"finding '{finding}': {problem}")
 
 
 def table_issues(root: Path, tables: dict[str, LoadedTable], values: dict[str, Any],

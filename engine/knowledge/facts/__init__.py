@@ -12,7 +12,8 @@ from typing import Any
 
 from engine.intake import requests
 from engine.knowledge.facts import (
-    adjuncts, benefit, core, devices_tests, drug_indications, drugs, equipment, findings, injection_sedation, medications,
+    adjuncts, benefit, consultation, core, devices_tests, drug_changes, drug_indications, drugs, equipment, findings,
+    injection_sedation, medications,
     dme, modalities, opioid_selection, orthopedic_surgery, postop_devices, postsurgical, procedure_indications,
     procedures, programs, services, shoulder_operations, surgery, surgical_history,
 )
@@ -24,7 +25,8 @@ __all__ = ["FACTS", "TABLE_TYPES", "TYPES", "Context", "Fact", "FactSet", "Linea
 
 MODULES = (core, drugs, procedures, findings, services, medications, surgery, equipment, postsurgical, adjuncts,
            drug_indications, procedure_indications, orthopedic_surgery, modalities, shoulder_operations,
-           devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit, surgical_history)
+           devices_tests, injection_sedation, opioid_selection, postop_devices, programs, dme, benefit, surgical_history,
+           consultation, drug_changes)
 
 
 def build_catalog(sets: list[FactSet], reader_tables: list[dict[str, Any]]) -> tuple[dict[str, Fact], dict[str, Any]]:

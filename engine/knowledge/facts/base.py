@@ -11,13 +11,13 @@ engine/knowledge/facts/__init__.py, lists the modules).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Optional
 
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictStr, with_config
 
 from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
-from engine.intake.requests import ResolvedItem
+from engine.intake.requests import ResolvedItem, level_segments, levels_in_text, side_in_text
 from engine.intake.vocabulary import Term, Vocabulary
 from engine.knowledge.editions import DefinitionEdition, Editions
 
@@ -166,12 +166,26 @@ class Context:
 
     def finding(self, name: str) -> Any:
         """A case finding as stated in `findings:`, else as a listed diagnosis names it
-        (rules/vocabulary `diagnoses:`): "Dx: right plantar fasciitis" documents plantar fasciitis."""
+        (rules/vocabulary `diagnoses:`): "Dx: right plantar fasciitis" documents plantar fasciitis; else
+        as examination signs document it (`signs:` with a finding): "positive McMurray" is a meniscal sign."""
         stated = self.case.findings.get(name)
         if stated is not None:
             return stated
         named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
-        return named[0] if named else None
+        if named:
+            return named[0]
+        signed = self.sign_finding(name)
+        return signed[0] if signed else None
+
+    def request_side(self) -> Optional[str]:
+        return self.item.side or side_in_text(self.item.request)
+
+    def sign_finding(self, name: str) -> Optional[tuple[Any, list[str]]]:
+        """A finding the examination signs document, on the requested side (a sign of the other side, when
+        both state one, does not count): its value and the signs' words."""
+        side = self.request_side()
+        words = [sign.sign for sign in self.case.exam.signs if not other_side(side, sign.side)]
+        return self.vocab.sign_finding(name, words)
 
     def documented(self, history: str) -> bool:
         """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
@@ -233,6 +247,29 @@ class Context:
                 return sorted(both, key=lambda p: p.date or dt.date.min)
         return self.prior_of(name)
 
+    def at_site(self, procedures: list[Procedure]) -> list[Procedure]:
+        """The procedures done where the request is aimed: a procedure the record places on the other
+        side, or at spinal levels the request does not name, is not an earlier one of this (the response
+        to a right L5-S1 block says nothing of a left L4-5 one; a left knee is not the right knee).
+        What either side leaves unstated does not separate them."""
+        side = self.request_side()
+        levels = set(level_segments(self.item.levels if self.item.levels is not None
+                                    else levels_in_text(self.item.request)))
+
+        def here(proc: Procedure) -> bool:
+            if other_side(side, proc.side):
+                return False
+            return not (levels and proc.levels and not levels & set(level_segments(proc.levels)))
+
+        return [proc for proc in procedures if here(proc)]
+
+    def prior_here(self) -> list[Procedure]:
+        """Prior procedures or therapy of the requested service at the requested site (`prior()` on the
+        same side and levels), oldest first: what a repeat of this procedure is judged on."""
+        if "prior_here" not in self.memo:
+            self.memo["prior_here"] = self.at_site(self.prior())
+        return self.memo["prior_here"]
+
     def other_items(self) -> list[tuple[Item, Optional[Term]]]:
         """The other items of the same request, each with its term (None when unknown or kind: other).
 
@@ -264,12 +301,24 @@ class Context:
         section = fact.section
         if not section:
             return None
+        if section.startswith("drug_reasons."):  # a stated finding, else the drug entries saying why they failed
+            name = section.split(".", 1)[1]
+            stated = self.source_of(replace(fact, section=f"findings.{name}")) if name else None
+            if stated or (name and self.finding(name) is not None):
+                return stated
+            docs = [med.documented_in for med in self.case.medications if med.documented_in and (
+                med.stopped_for or med.adverse_effects or med.response.pain_reduced is False)]
+            return "; ".join(docs) or None
         if section.startswith("findings."):
             name = section.split(".", 1)[1]
             if name not in self.case.findings:
                 named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
                 if named:
                     return f"listed diagnosis: {named[1]}"
+                signed = self.sign_finding(name)
+                if signed:
+                    exam = self.case.exam.documented_in
+                    return "examination: " + ", ".join(signed[1]) + (f" ({exam})" if exam else "")
             return self.case.sources.get(name)
         if section == "item":
             return self.item.documented_in
@@ -290,7 +339,7 @@ class Context:
         if section == "record":
             return "; ".join(f"{r.name} ({r.role})" for r in self.case.reports) or None
         if section == "procedures":
-            prior = self.prior()
+            prior = self.prior_here()
             return prior[-1].documented_in if prior else None
         if section == "studies":
             docs = [s.documented_in for s in self.case.studies if s.documented_in]
@@ -300,6 +349,11 @@ class Context:
             return "; ".join(docs) or self.case.monitoring.documented_in
         value = getattr(self.case, section, None)
         return getattr(value, "documented_in", None)
+
+
+def other_side(a: Optional[str], b: Optional[str]) -> bool:
+    """Whether two stated sides differ (a side not stated, or both sides, differs from none)."""
+    return bool(a and b and "both" not in (a, b) and a != b)
 
 
 def value_problem(fact: Fact, value: Any) -> str:

@@ -231,10 +231,14 @@ def relief_matches_scores(p, tolerance: float) -> Optional[bool]:
     return abs(implied - p.reported_relief_percent) <= tolerance
 
 
-@derived("function.work_status", "text", "Work status", values=("full_duty", "modified_duty", "not_working", "retired"),
-         section="function")
+@derived("function.work_status", "text",
+         "Work status (not working when the record gives only how long the patient has been off work)",
+         values=("full_duty", "modified_duty", "not_working", "retired"), section="function")
 def _work(ctx: Context):
-    return ctx.case.function.work_status
+    work = ctx.case.function
+    if work.work_status is None and (work.off_work_since is not None or work.off_work_months is not None):
+        return "not_working"
+    return work.work_status
 
 
 @derived("function.adl_improved", "bool", "Activities of daily living documented as improved", section="function")
@@ -357,7 +361,11 @@ def _example_pain(case, item, value, ctx):
 
 @DECLARED.setter("function.work_status", "function.adl_improved")
 def _example_function(case, item, value, ctx):
-    case.setdefault("function", {})[ctx["fact"].split(".", 1)[1]] = value
+    function = case.setdefault("function", {})
+    function[ctx["fact"].split(".", 1)[1]] = value
+    if value in ("full_duty", "modified_duty"):  # at work: no time off work to state
+        function.pop("off_work_since", None)
+        function.pop("off_work_months", None)
 
 
 @DECLARED.setter("primary.certified")

@@ -131,7 +131,8 @@ def _any_opioid(ctx: Context):
     return False if ctx.documented("medications") else None
 
 
-def _mme(ctx: Context, name: str, strength: Optional[str], units: Optional[float]) -> Optional[float]:
+def mme_of(ctx: Context, name: str, strength: Optional[str], units: Optional[float]) -> Optional[float]:
+    """Morphine equivalents a day of a drug at a strength and units a day (its typical dosing when none)."""
     drug = ctx.vocab.drugs.get(name)
     if drug is None or drug.mme_per_mg is None:
         return None
@@ -165,7 +166,7 @@ def _total_mme(ctx: Context):
         if "opioid" not in classes or name == ctx.resolved.name:
             continue
         units = parse_sig(med.sig)[0] if med.sig else None
-        other = _mme(ctx, name, med.strength, units)
+        other = mme_of(ctx, name, med.strength, units)
         if other is None:
             return None
         total += other

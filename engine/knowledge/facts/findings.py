@@ -36,6 +36,11 @@ finding("bacterial_infection", "bool",
         "A bacterial infection an antibiotic treats is documented (e.g. cellulitis, wound or surgical-site "
         "infection, osteomyelitis, septic joint, urinary tract infection), by examination, culture or imaging")
 
+finding("trigger_point_twitch_response", "bool",
+        "A twitch response on palpation of a trigger point is documented (examination sign)")
+finding("trigger_point_referred_pain", "bool",
+        "Referred pain on palpation of a trigger point is documented (examination sign)")
+
 finding("home_program_failed", "bool",
         "A documented home exercise programme was tried and failed, and equipment is needed")
 

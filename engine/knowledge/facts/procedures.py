@@ -84,16 +84,19 @@ def _ingredients(ctx: Context, generic: str) -> list[str]:
     return list(drug.ingredients) if drug is not None else []
 
 
-@derived("history.prior_count", "number", "Earlier procedures or courses of the requested service in the same region",
-         section="procedures", tables=(SAME_THERAPY,))
+@derived("history.prior_count", "number",
+         "Earlier procedures or courses of the requested service in the same region, and on the same side and "
+         "at the same spinal levels when both the record and the request state them (a left block is not an "
+         "earlier one of a right block)", section="procedures", tables=(SAME_THERAPY,))
 def _prior_count(ctx: Context):
     if not _service(ctx) or not ctx.documented("procedures"):
         return None
-    return float(len(ctx.prior()))
+    return float(len(ctx.prior_here()))
 
 
 @derived("history.prior_count_past_year", "number",
-         "Earlier procedures of the requested service in the same region within the last 12 months",
+         "Earlier procedures of the requested service in the same region (either side, any level) within the "
+         "last 12 months",
          section="procedures", tables=(SAME_THERAPY,))
 def _prior_year(ctx: Context):
     if not _service(ctx) or not ctx.documented("procedures"):
@@ -101,21 +104,71 @@ def _prior_year(ctx: Context):
     return float(sum(1 for p in ctx.prior() if p.date is None or (ctx.request_date - p.date).days <= DAYS_IN_YEAR))
 
 
+def _latest(ctx: Context):
+    prior = ctx.prior_here() if _service(ctx) else []
+    return prior[-1] if prior else None
+
+
 def _last(ctx: Context, field: str):
-    prior = ctx.prior() if _service(ctx) else []
-    return getattr(prior[-1], field) if prior else None
+    latest = _latest(ctx)
+    return getattr(latest, field) if latest is not None else None
 
 
-@derived("history.last_relief_percent", "number", "Percent pain relief after the most recent prior procedure",
-         unit="%", section="procedures", tables=(SAME_THERAPY,))
+HOURS_PER_DAY = 24  # units: how long relief lasted, in hours, days or weeks
+DAYS_PER_WEEK = 7
+
+
+def relief_percent(proc) -> Optional[float]:
+    """Percent relief as the record gives it; "no relief" (`relief: none`) is 0%."""
+    if proc.relief_percent is not None:
+        return proc.relief_percent
+    return 0.0 if proc.relief == "none" else None
+
+
+def relief_hours(proc) -> Optional[float]:
+    """How long the relief lasted, in hours, from whichever unit the record gives; none lasted 0 hours."""
+    if proc.relief_hours is not None:
+        return proc.relief_hours
+    if proc.relief_days is not None:
+        return proc.relief_days * HOURS_PER_DAY
+    if proc.relief_weeks is not None:
+        return proc.relief_weeks * DAYS_PER_WEEK * HOURS_PER_DAY
+    return 0.0 if proc.relief == "none" else None
+
+
+@derived("history.last_relief_percent", "number",
+         "Percent pain relief after the most recent prior procedure at the requested site (0 when the record "
+         "says it gave no relief)", unit="%", section="procedures", tables=(SAME_THERAPY,))
 def _relief(ctx: Context):
-    return _last(ctx, "relief_percent")
+    latest = _latest(ctx)
+    return relief_percent(latest) if latest is not None else None
 
 
-@derived("history.last_relief_weeks", "number", "How many weeks that relief lasted", unit="weeks",
-         section="procedures", tables=(SAME_THERAPY,))
+@derived("history.last_relief_weeks", "number",
+         "How many weeks that relief lasted (hours and days converted: 'relief for 3 hours' is 0.02 weeks)",
+         unit="weeks", section="procedures", tables=(SAME_THERAPY,))
 def _relief_weeks(ctx: Context):
-    return _last(ctx, "relief_weeks")
+    latest = _latest(ctx)
+    hours = relief_hours(latest) if latest is not None else None
+    if hours is None:
+        return None
+    return latest.relief_weeks if latest.relief_weeks is not None else round(hours / HOURS_PER_DAY / DAYS_PER_WEEK, 2)
+
+
+@derived("history.last_relief_hours", "number",
+         "How many hours the relief after the most recent prior procedure lasted (days and weeks converted)",
+         unit="hours", section="procedures", tables=(SAME_THERAPY,))
+def _relief_hours(ctx: Context):
+    latest = _latest(ctx)
+    return relief_hours(latest) if latest is not None else None
+
+
+@derived("history.last_relief", "text",
+         "The relief after the most recent prior procedure as the record words it when it gives no figure: "
+         "none, temporary or sustained", values=("none", "temporary", "sustained"), section="procedures",
+         tables=(SAME_THERAPY,))
+def _relief_word(ctx: Context):
+    return _last(ctx, "relief")
 
 
 @derived("history.last_medication_reduced", "bool", "Medication use fell after the most recent prior procedure",
@@ -309,10 +362,22 @@ def _example_prior(case, item, value, ctx):
 
 
 @DECLARED.setter("history.last_relief_percent", "history.last_relief_weeks", "history.last_medication_reduced",
-        "history.last_function_improved")
+        "history.last_function_improved", "history.last_relief_hours", "history.last_relief")
 def _example_last(case, item, value, ctx):
+    """One field of the latest prior procedure; a duration is given in one unit only, and a figure
+    replaces a worded "no relief" (and the reverse), as a record would state one or the other."""
     field = ctx["fact"].split(".", 1)[1].replace("last_", "")
-    examples.procedures_of(case, ctx)[-1][field] = min(100, int(value)) if field == "relief_percent" else value
+    last = examples.procedures_of(case, ctx)[-1]
+    durations = ("relief_hours", "relief_days", "relief_weeks")
+    if field in durations:
+        for other in durations:
+            last.pop(other, None)
+    if field == "relief" and value == "none":
+        for other in ("relief_percent", *durations):
+            last.pop(other, None)
+    elif field in ("relief_percent", *durations) and last.get("relief") == "none":
+        last.pop("relief")
+    last[field] = min(100, int(value)) if field == "relief_percent" else value
 
 
 @DECLARED.setter("imaging.prior_study")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, weeks_between
+from engine.knowledge.facts.core import WEEKS_PER_MONTH
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -42,3 +43,25 @@ _MORE = re.compile(r"\b(?:additional|continued|continuing|continuation|continue|
          "for more sessions", section="procedures", tables=(SAME_THERAPY,))
 def _in_progress(ctx: Context):
     return True if ctx.prior() or _MORE.search(ctx.item.request) else None
+
+
+@derived("function.months_off_work", "number",
+         "Months the patient has been off work at the request (a negative predictor of a functional restoration "
+         "programme's success): as stated (function.off_work_months), or from function.off_work_since",
+         unit="months", section="function")
+def _months_off_work(ctx: Context):
+    work = ctx.case.function
+    if work.off_work_months is not None:
+        return work.off_work_months
+    weeks = weeks_between(work.off_work_since, ctx.request_date)
+    return None if weeks is None else round(weeks / WEEKS_PER_MONTH, 1)
+
+
+# Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
+@DECLARED.setter("function.months_off_work")
+def _example_months_off_work(case, item, value, ctx):
+    function = case.setdefault("function", {})
+    function.pop("off_work_since", None)
+    function["off_work_months"] = value
+    if function.get("work_status") in ("full_duty", "modified_duty"):
+        function["work_status"] = "not_working"

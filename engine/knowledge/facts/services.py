@@ -16,6 +16,7 @@ from typing_extensions import TypedDict
 from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Number, Text, closed
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
+from engine.knowledge.facts.procedures import relief_hours, relief_percent
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -262,11 +263,26 @@ def _last_of(ctx: Context, service: str):
     return found[-1] if found else None
 
 
-@derived("history.mbb_relief_percent", "number", "Percent relief after the last diagnostic medial branch block",
-         unit="%", section="procedures")
+def _last_block(ctx: Context):
+    """The most recent diagnostic medial branch block at the requested site (side and levels when stated)."""
+    found = ctx.at_site(ctx.prior_of("medial_branch_block"))
+    return found[-1] if found else None
+
+
+@derived("history.mbb_relief_percent", "number",
+         "Percent relief after the last diagnostic medial branch block at the requested side and levels "
+         "(0 when the record says it gave no relief)", unit="%", section="procedures")
 def _mbb_relief(ctx: Context):
-    last = _last_of(ctx, "medial_branch_block")
-    return last.relief_percent if last else None
+    last = _last_block(ctx)
+    return relief_percent(last) if last else None
+
+
+@derived("history.mbb_relief_hours", "number",
+         "How many hours the relief after that diagnostic medial branch block lasted (a diagnostic block's "
+         "response is judged in hours)", unit="hours", section="procedures")
+def _mbb_hours(ctx: Context):
+    last = _last_block(ctx)
+    return relief_hours(last) if last else None
 
 
 @derived("history.tens_trial_failed", "bool", "A TENS trial was done and did not improve function",
@@ -289,7 +305,7 @@ def _steroid_done(ctx: Context):
 @derived("history.weeks_since_last", "number", "Weeks since the last procedure of the requested service",
          unit="weeks", section="procedures", tables=(SAME_THERAPY,))
 def _since_last(ctx: Context):
-    prior = ctx.prior() if _is_service(ctx) else []
+    prior = ctx.prior_here() if _is_service(ctx) else []
     dates = [p.date for p in prior if p.date]
     return round((ctx.request_date - max(dates)).days / 7, 1) if dates else None
 
@@ -365,6 +381,11 @@ def _example_steroid_done(case, item, value, ctx):
 @DECLARED.setter("history.mbb_relief_percent")
 def _example_mbb(case, item, value, ctx):
     examples.prior_of(case, ctx, "medial_branch_block")["relief_percent"] = min(100, int(value))
+
+
+@DECLARED.setter("history.mbb_relief_hours")
+def _example_mbb_hours(case, item, value, ctx):
+    examples.prior_of(case, ctx, "medial_branch_block")["relief_hours"] = value
 
 
 @DECLARED.setter("history.weeks_since_last")

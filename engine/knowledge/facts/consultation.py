@@ -1,0 +1,64 @@
+"""Reasons for a consultation that the record shows without saying "consult because": a daily
+opioid dose at which the guideline asks for a pain-management consultation, and a lesion that
+surgery treats suspected on examination or imaging (the plan would benefit from a surgeon's
+expertise, ACOEM 2004 ch. 7 p. 127)."""
+
+from __future__ import annotations
+
+from engine.intake.requests import parse_sig
+from engine.knowledge.facts.base import Context, FactSet, Text
+from engine.knowledge.facts.drugs import mme_of
+
+DECLARED = FactSet()  # this module's facts, tables, levers and example setters
+derived, finding = DECLARED.derived, DECLARED.finding
+
+# The findings that say a lesion surgery treats is suspected (table surgical-lesion-findings)
+LESION_FINDINGS = DECLARED.table("surgical-lesion-findings", frozenset[Text])
+
+
+@derived("opioid.current_mme", "number",
+         "Morphine equivalents a day of every opioid the patient currently takes (0 when the medication list "
+         "is documented and has none; not documented when a dose cannot be computed)", unit="MME/day",
+         section="medication")
+def _current_mme(ctx: Context):
+    total = 0.0
+    for med, classes, name in ctx.current_drugs():
+        if "opioid" not in classes:
+            continue
+        units = parse_sig(med.sig)[0] if med.sig else None
+        dose = mme_of(ctx, name, med.strength, units)
+        if dose is None:
+            return None
+        total += dose
+    if total == 0 and not ctx.documented("medications"):
+        return None
+    return round(total, 1)
+
+
+@derived("consult.surgical_lesion_suspected", "bool",
+         "A lesion that surgery treats is suspected: a finding of table surgical-lesion-findings (mechanical "
+         "knee symptoms, a suspected rotator cuff or labral tear, ...) or a study showing significant pathology",
+         tables=(LESION_FINDINGS,))
+def _lesion(ctx: Context):
+    if any(ctx.finding(name) is True for name in sorted(ctx.table(LESION_FINDINGS))):
+        return True
+    if any(study.significant_pathology for study in ctx.case.studies):
+        return True
+    return None
+
+
+@DECLARED.setter("opioid.current_mme")
+def _example_current_mme(case, item, value, ctx):
+    """A current OxyContin entry whose dose gives the value (1.5 MME per mg, twice a day)."""
+    if value > 0:
+        strength = max(0.1, round(value / 3, 1))
+        case.setdefault("medications", []).append({"drug": "OxyContin", "strength": f"{strength} mg", "sig": "1 bid"})
+    else:
+        case.setdefault("medications", [])
+
+
+@DECLARED.setter("consult.surgical_lesion_suspected")
+def _example_lesion(case, item, value, ctx):
+    """Mechanical knee symptoms stated (true); false cannot be stated (the fact is then undocumented)."""
+    if value:
+        case.setdefault("findings", {})["mechanical_knee_symptoms"] = True
