@@ -244,7 +244,7 @@ class _PackParts:
     middle: str
     tail: str
     rules: dict[str, str]  # rule id -> the path of its file
-    shared: list[str]  # the paths of the files every record lists, sorted
+    shared: frozenset[str]  # the paths of the files every record lists
     encoded: dict[str, str]
     entries: dict[str, Optional[str]]
 
@@ -264,9 +264,8 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> s
         parts = _PACK_PARTS[pack.digest] = _PackParts(
             before + '"entries":{', '},"files":{', "}" + after,
             {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
-            sorted(pack.shared_files), encoded, {})
-    paths = parts.shared + list({parts.rules[rule_id] for rule_id in rule_ids})  # no rule file is shared
-    paths.sort()
+            frozenset(pack.shared_files), encoded, {})
+    paths = sorted(parts.shared.union(parts.rules[rule_id] for rule_id in rule_ids))
     listed = ",".join([parts.encoded[path] for path in paths])
     known = parts.entries
     read = []
