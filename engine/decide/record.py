@@ -18,6 +18,7 @@ import json
 import os
 import platform
 from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Optional
 
@@ -191,20 +192,41 @@ def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, c
     """The bytes of record_json(build_record(...), indent=None), built for batch speed: no
     re-validation, the case serialised once (its digest is taken from the very same text), the
     decision written by pydantic's serializer (decision models declare fields in sorted order),
-    and the parts shared by many records (`engine`: engine_json(); the pack part) encoded once."""
+    the parts shared by many records (`engine`: engine_json(); the pack part) encoded once, and
+    the seal written as text, the hashes of the parts shared by many records taken once."""
     case_json = canonical_json(case.model_dump(mode="json", exclude_none=True, exclude_unset=True))
-    parts = {
-        "created": canonical_json(created), "decision": decision.model_dump_json(), "engine": engine,
-        "format": canonical_json(FORMAT),
-        "input": "".join(('{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"',
-                          sha256_text(case_json), '"}')),
-        "pack": _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules), entries),
-    }
-    seal = seal_of(parts)
-    parts["seal"] = canonical_json(seal.model_dump(mode="json"))
+    decision_json = decision.model_dump_json()
+    created_json = canonical_json(created)
+    input_json = "".join(('{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"',
+                          sha256_text(case_json), '"}'))
+    pack_json = _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules), entries)
+    fields = (("created", _shared_hash(created_json)), ("decision", sha256_text(decision_json)),
+              ("engine", _shared_hash(engine)), ("format", _FORMAT_HASH), ("input", sha256_text(input_json)),
+              ("pack", sha256_text(pack_json)))  # SEALED, in order
+    fields_json = "{" + ",".join(f'"{field}":"{sha}"' for field, sha in fields) + "}"  # = canonical_json(fields)
+    seal_sha = sha256_text(fields_json)
+    line = "".join(('{"created":', created_json, ',"decision":', decision_json, ',"engine":', engine,
+                    ',"format":', _FORMAT_JSON, ',"input":', input_json, ',"pack":', pack_json,
+                    ',"seal":{"fields":', fields_json, ',"sha256":"', seal_sha, '"}'))
     if key:
-        parts["signature"] = canonical_json(sign(seal, key).model_dump(mode="json"))
-    return "{" + ",".join(f'"{field}":{text}' for field, text in parts.items()) + "}"
+        signature = sign(Seal.model_construct(fields=dict(fields), sha256=seal_sha), key)
+        line += ',"signature":' + canonical_json(signature.model_dump(mode="json"))
+    return line + "}"
+
+
+_FORMAT_JSON = canonical_json(FORMAT)
+_FORMAT_HASH = sha256_text(_FORMAT_JSON)
+_SHARED_HASHES: dict[str, str] = {}
+
+
+def _shared_hash(text: str) -> str:
+    """sha256_text of a part many records share (`engine`, `created`), taken once per value."""
+    sha = _SHARED_HASHES.get(text)
+    if sha is None:
+        if len(_SHARED_HASHES) >= 64:  # `created` moves with the clock in a long-running server
+            _SHARED_HASHES.clear()
+        sha = _SHARED_HASHES[text] = sha256_text(text)
+    return sha
 
 
 def engine_json() -> str:
@@ -212,26 +234,49 @@ def engine_json() -> str:
     return canonical_json(engine_info().model_dump(mode="json"))
 
 
-_PACK_PARTS: dict[str, tuple[str, dict[str, tuple[str, str]], dict[str, str]]] = {}
+@dataclass(frozen=True)
+class _PackParts:
+    """The text of a pack part, prepared once per pack: the JSON before the entries, between the
+    entries and the files, and after the files; each file's and each vocabulary entry's
+    `"key":"sha256"` (the same text canonical_json gives; tests/test_batch.py checks it)."""
+
+    head: str
+    middle: str
+    tail: str
+    rules: dict[str, str]  # rule id -> the path of its file
+    shared: frozenset[str]  # the paths of the files every record lists
+    encoded: dict[str, str]
+    entries: dict[str, Optional[str]]
+
+
+_PACK_PARTS: dict[str, _PackParts] = {}
+_UNSEEN = object()
 
 
 def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> str:
-    """The record's `pack` part for the rules a decision used, joined from file entries encoded
-    once per pack (the same text canonical_json gives; tests/test_batch.py checks it)."""
+    """The record's `pack` part for the rules a decision used and the entries it read."""
     parts = _PACK_PARTS.get(pack.digest)
     if parts is None:
         head = canonical_json({"digest": pack.digest, "entries": {}, "files": {}, "name": pack.info.name,
                                "version": pack.info.version})
+        before, after = head.split('"entries":{},"files":{}', 1)
         encoded = {path: f"{canonical_json(path)}:{canonical_json(sha)}" for path, sha in pack.files().items()}
-        rules = {rule_id: (path, encoded[path]) for rule_id, (path, _) in pack.files_by_rule.items()}
-        shared = {path: encoded[path] for path in pack.shared_files}
-        parts = _PACK_PARTS[pack.digest] = (head, rules, shared)
-    head, rules, shared = parts
-    files = dict(shared)
-    files.update(rules[rule_id] for rule_id in rule_ids)
-    listed = ",".join(files[path] for path in sorted(files))
-    read = ",".join(f"{canonical_json(k)}:{canonical_json(sha)}" for k, sha in entry_hashes(pack, entries).items())
-    return head.replace('"entries":{},"files":{}', '"entries":{' + read + '},"files":{' + listed + "}", 1)
+        parts = _PACK_PARTS[pack.digest] = _PackParts(
+            before + '"entries":{', '},"files":{', "}" + after,
+            {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
+            frozenset(pack.shared_files), encoded, {})
+    paths = sorted(parts.shared.union(parts.rules[rule_id] for rule_id in rule_ids))
+    listed = ",".join([parts.encoded[path] for path in paths])
+    known = parts.entries
+    read = []
+    for key in sorted(entries):
+        text = known.get(key, _UNSEEN)
+        if text is _UNSEEN:  # None: no such entry (left out, as entry_hashes does)
+            sha = pack.vocab.entry_hash(key)
+            text = known[key] = None if sha is None else f"{canonical_json(key)}:{canonical_json(sha)}"
+        if text is not None:
+            read.append(text)
+    return "".join((parts.head, ",".join(read), parts.middle, listed, parts.tail))
 
 
 # --- seal and signature ------------------------------------------------------------------------

@@ -45,13 +45,19 @@ def _json_constant(text: str) -> Any:
     raise _Refused(f"{text} is not a number that can be used", text)
 
 
+# Built once: json.loads with hooks would build a decoder (and its scanner) on every call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_number, parse_float=_json_number,
+                            parse_constant=_json_constant)
+
+
 def parse_json(text: str, name: str, first_line: int = 1) -> Any:
     """Strict JSON: duplicate keys, NaN/Infinity, numbers beyond the bounds and nesting deeper than
     MAX_DEPTH are one-line errors (`first_line` is the line of `text` in its file)."""
     _refuse_deep_json(text, name, first_line)
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_number,
-                          parse_float=_json_number, parse_constant=_json_constant)
+        if text.startswith("\ufeff"):  # what json.loads says of a byte order mark
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise EngineError(f"invalid JSON: {exc.msg} (column {exc.colno})",
                           Location(name, first_line + exc.lineno - 1)) from None
