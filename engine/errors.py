@@ -14,12 +14,17 @@ class Location:
     field: str = ""
 
     def __str__(self) -> str:
-        text = self.file
+        text = self.file.translate(_LINE_BREAKS)
         if self.line:
             text += f":{self.line}"
         if self.field:
-            text += f": {self.field}"
+            text += f": {self.field.translate(_LINE_BREAKS)}"
         return text
+
+
+# A file name or a key read from the input may hold line breaks; an error stays one line.
+_LINE_BREAKS = str.maketrans({ch: ch.encode("unicode_escape").decode("ascii")
+                              for ch in "\n\r\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
 
 
 class EngineError(Exception):

@@ -285,6 +285,15 @@ def test_control_characters_in_error_lines_and_file_names(tmp_path):
     assert "evil\\x1b[2J.yaml" in result.out
 
 
+def test_a_line_break_in_a_key_or_a_file_name_stays_on_the_error_line(tmp_path):
+    """A JSON key holding a line break, in a file whose name holds one, is named with the break
+    written out: the error is still one line (found by tests/test_fuzz.py)."""
+    path = tmp_path / "two\nlines.json"
+    path.write_text(json.dumps({"\n": 1000000000000001}), encoding="utf-8")
+    err = _one_line(ur("check", path), 2, "two\\nlines.json:1: \\n: number 1000000000000001 is out of range")
+    assert err.count("\n") == 0
+
+
 def test_html_is_escaped(tmp_path):
     path = _case(tmp_path, CASE + 'title: "<script>alert(1)</script>"\n')
     result = ur("explain", path, "--format", "html")
