@@ -124,3 +124,10 @@ def test_topical_site_read_from_the_directions(pack):
     assert any("read from the directions" in note for note in item.assumptions)
     assert resolve(pack, "Voltaren 1% gel 100g to the L elbow", sig="apply to L knee qid").region == "elbow"
     assert resolve(pack, "Naproxen 550mg #60", sig="1 bid for knee pain").region is None  # oral: no site
+
+
+def test_trochanteric_bursa_is_the_hip(pack):
+    """The greater trochanter is at the hip: a bursa injection named by it is a hip procedure, not a joint injection."""
+    item = resolve(pack, "Left greater trochanteric bursa corticosteroid injection")
+    assert (item.name, item.region) == ("trochanteric_bursa_injection", "hip")
+    assert resolve(pack, "Cortisone injection L greater trochanter").region == "hip"

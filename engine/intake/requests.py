@@ -44,7 +44,7 @@ _REGIONS = {
     "lumbar": "lumbar", "low back": "lumbar", "lumbosacral": "lumbar", "cervical": "cervical",
     "neck": "cervical", "thoracic": "thoracic", "shoulder": "shoulder", "knee": "knee",
     "hip": "hip", "wrist": "wrist", "hand": "hand", "elbow": "elbow", "ankle": "ankle", "foot": "foot",
-    "subacromial": "shoulder", "glenohumeral": "shoulder",
+    "subacromial": "shoulder", "glenohumeral": "shoulder", "trochanter": "hip",
     # spine regions as clinicians abbreviate them ("MRI C-spine", "MRI L/S")
     "c-spine": "cervical", "t-spine": "thoracic", "l-spine": "lumbar", "ls-spine": "lumbar", "ls spine": "lumbar",
     "l/s": "lumbar",

@@ -143,6 +143,13 @@ def radicular_signs(ctx: Context):
     return False if _examined(ctx) else None
 
 
+def signs_of_the_problem(ctx: Context) -> bool:
+    """Whether the latest examination shows the problem is still there when the record gives no pain
+    description: a nerve-root sign, or a positive test the sign vocabulary reads as a finding (Phalen,
+    Tinel, McMurray, ...). Signs are recorded only when present, so none names nothing."""
+    return radicular_signs(ctx) is True or any(kind == "orthopedic" for kind, _, _ in exam_signs(ctx))
+
+
 def _sides_agree(a: Optional[str], b: Optional[str]) -> bool:
     return a is None or b is None or a == b or "both" in (a, b)
 

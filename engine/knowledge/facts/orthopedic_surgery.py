@@ -52,6 +52,11 @@ finding("fusion_nonunion_risk", "text",
         "alcoholism, or significant osteoporosis on radiographs (none: no risk factor)",
         values=("previous_failed_fusion", "grade_3_spondylolisthesis", "multilevel_fusion", "current_smoker",
                 "diabetes", "renal_disease", "alcoholism", "osteoporosis", "none"))
+finding("fusion_not_confirmed", "bool",
+        "After a spinal fusion, plain or flexion-extension films do not confirm a solid fusion: a pseudarthrosis "
+        "(nonunion of the fusion) is suspected or diagnosed")
+finding("trochanteric_bursitis", "bool",
+        "Greater trochanteric bursitis (greater trochanteric pain syndrome) is diagnosed")
 finding("wheelchair_needed_at_home", "bool",
         "The patient needs, and will use, a wheelchair to move about the residence")
 

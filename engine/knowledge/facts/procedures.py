@@ -9,7 +9,7 @@ from typing_extensions import TypedDict
 
 from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Linear, Text, closed, weeks_between
-from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, radicular_signs
+from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, signs_of_the_problem
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -282,7 +282,8 @@ def _conservative_weeks(ctx: Context):
 @derived("history.conservative_care_failed", "bool",
          "Conservative care (exercise, physical therapy or chiropractic, NSAIDs, muscle relaxants) has not "
          "resolved the pain: stated (finding.conservative_care_failed), or such care is in the record's "
-         "history and moderate or radiating pain persists at the request", section="procedures",
+         "history and moderate or radiating pain persists at the request (or, with no pain described, the latest "
+         "examination still shows nerve-root signs or a positive test such as Phalen or Tinel)", section="procedures",
          tables=(CONSERVATIVE_CARE, MODERATE_PAIN))
 def _conservative_failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
@@ -298,8 +299,8 @@ def _conservative_failed(ctx: Context):
     if pain.radiating is not None or pain.severity is not None or scores:
         moderate = bool(scores) and max(scores) >= ctx.table(MODERATE_PAIN)
         persists = pain.radiating or (pain.severity not in (None, "mild")) or moderate
-    else:  # the pain is not described: radicular signs on the latest examination show the problem persists
-        persists = radicular_signs(ctx) is True
+    else:  # the pain is not described: radicular or positive test signs on the latest examination show it persists
+        persists = signs_of_the_problem(ctx)
     return True if persists else None
 
 

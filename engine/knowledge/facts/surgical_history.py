@@ -22,6 +22,7 @@ from typing import Literal
 from typing_extensions import TypedDict
 
 from engine.knowledge.facts.base import Context, FactSet, Text, closed, weeks_between
+from engine.knowledge.facts.core import signs_of_the_problem
 from engine.knowledge.facts.orthopedic_surgery import OPERATION_GROUPS
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -75,7 +76,8 @@ def _is_operation(ctx: Context) -> bool:
 @derived("surgery.conservative_care_failed", "bool",
          "Non-operative care of the region to be operated on has not resolved the problem: stated "
          "(finding.conservative_care_failed), or therapy, a splint or brace, or an injection of that region "
-         "is in the record's history and symptoms are still documented at the request", section="procedures", tables=TABLES)
+         "is in the record's history and symptoms are still documented at the request (pain, or nerve-root signs or a "
+         "positive test such as Phalen or Tinel on the latest examination)", section="procedures", tables=TABLES)
 def _failed(ctx: Context):
     stated = ctx.case.findings.get("conservative_care_failed")
     if stated is not None:
@@ -88,7 +90,8 @@ def _failed(ctx: Context):
         return False if ctx.documented("procedures") else None
     pain = ctx.case.pain
     symptoms = (pain.score is not None and pain.score >= 1) or pain.severity is not None or bool(pain.radiating)
-    return True if symptoms else None
+    # numbness or weakness rather than pain (carpal tunnel): the latest examination's positive signs document it
+    return True if symptoms or signs_of_the_problem(ctx) else None
 
 
 @derived("surgery.conservative_care_weeks", "number",
