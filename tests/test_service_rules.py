@@ -104,3 +104,41 @@ def test_radiculopathy_obvious_needs_matching_study(pack):
 def test_home_health_hours(pack):
     got = facts(pack, {"items": [{"request": "Home health aide 40 hrs/week"}]}, ["request.hours_per_week"])
     assert got == {"request.hours_per_week": 40.0}
+
+
+@pytest.mark.parametrize("text, documentation, supervised", [
+    ("Medically supervised weight loss program x 10 weeks", {}, True),
+    ("Physician-supervised weight loss program", {}, True),
+    ("Weight loss program supervised by a physician", {}, True),
+    ("MD supervised weight loss program", {}, True),
+    ("Weight Watchers x 12 weeks", {}, None),
+    ("Weight loss program, unsupervised", {}, None),
+    ("Medically supervised weight loss program", {"medically_supervised": False}, False),  # the record's word wins
+    ("Nutrisystem", {"medically_supervised": True}, True),
+])
+def test_supervision_read_from_request_line(pack, text, documentation, supervised):
+    data = {"items": [{"id": "wl", "request": text, "documentation": documentation}]}
+    assert facts(pack, data, ["request.medically_supervised"]).get("request.medically_supervised") is supervised
+
+
+@pytest.mark.parametrize("text, diagnoses, reason", [
+    ("Internal medicine consultation", ["gastritis secondary to NSAIDs"], True),
+    ("GI consult", ["NSAID-induced gastropathy"], True),
+    ("Internal medicine consultation", ["lumbar strain"], None),      # no condition it is consulted for
+    ("Orthopedic consultation", ["gastritis secondary to NSAIDs"], None),  # not the specialty that evaluates it
+    ("Internal medicine consultation", ["r/o gastritis secondary to NSAIDs"], None),  # a question, not a diagnosis
+])
+def test_medical_consult_reason_needs_specialty_and_condition(pack, text, diagnoses, reason):
+    data = {"diagnoses": diagnoses, "items": [{"id": "c", "request": text}]}
+    assert facts(pack, data, ["consult.medical_condition"]).get("consult.medical_condition") is reason
+
+
+def test_nsaid_taken_three_valued(pack):
+    def taken(meds):
+        data = {"items": [{"id": "h2", "request": "Ranitidine 150mg #60"}]}
+        if meds is not None:
+            data["medications"] = meds
+        return facts(pack, data, ["history.nsaid_taken"]).get("history.nsaid_taken")
+    assert taken([{"drug": "naproxen", "status": "past"}]) is True
+    assert taken([{"drug": "tramadol"}]) is False
+    assert taken(None) is None

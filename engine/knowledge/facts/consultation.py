@@ -1,12 +1,17 @@
 """Reasons for a consultation that the record shows without saying "consult because": a daily
-opioid dose at which the guideline asks for a pain-management consultation, and a lesion that
+opioid dose at which the guideline asks for a pain-management consultation, a lesion that
 surgery treats suspected on examination or imaging (the plan would benefit from a surgeon's
-expertise, ACOEM 2004 ch. 7 p. 127)."""
+expertise, ACOEM 2004 ch. 7 p. 127), and a condition the treatment brought about that the medical
+specialty named on the request evaluates."""
 
 from __future__ import annotations
 
+import re
+
+from typing_extensions import TypedDict
+
 from engine.intake.requests import parse_sig
-from engine.knowledge.facts.base import Context, FactSet, Text
+from engine.knowledge.facts.base import Context, FactSet, Text, closed
 from engine.knowledge.facts.drugs import mme_of
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -14,6 +19,16 @@ derived, finding = DECLARED.derived, DECLARED.finding
 
 # The findings that say a lesion surgery treats is suspected (table surgical-lesion-findings)
 LESION_FINDINGS = DECLARED.table("surgical-lesion-findings", frozenset[Text])
+
+
+@closed
+class MedicalConsult(TypedDict):
+    specialty: Text               # the specialty, as explanations name it
+    words: tuple[Text, ...]       # words that name it on a request line
+    findings: tuple[Text, ...]    # documented conditions it is consulted for
+
+
+MEDICAL_CONSULTS = DECLARED.table("medical-consult-reasons", tuple[MedicalConsult, ...])
 
 
 @derived("opioid.current_mme", "number",
@@ -44,6 +59,22 @@ def _lesion(ctx: Context):
         return True
     if any(study.significant_pathology for study in ctx.case.studies):
         return True
+    return None
+
+
+@derived("consult.medical_condition", "bool",
+         "The consultation is to a medical specialty named on the request (table medical-consult-reasons: "
+         "internal medicine, gastroenterology) and the record documents a condition that specialty is consulted "
+         "for (NSAID dyspepsia or gastritis, stated or a listed diagnosis)", section="item",
+         tables=(MEDICAL_CONSULTS,))
+def _medical_condition(ctx: Context):
+    if ctx.resolved.name != "consultation":
+        return None
+    text = ctx.item.request
+    for entry in ctx.table(MEDICAL_CONSULTS):
+        named = any(re.search(r"\b" + re.escape(word) + r"\b", text, re.I) for word in entry["words"])
+        if named and any(ctx.finding(name) is True for name in entry["findings"]):
+            return True
     return None
 
 

@@ -8,6 +8,8 @@ signs are declared with the surgical findings (engine/knowledge/facts/surgery.py
 
 from __future__ import annotations
 
+import re
+
 from engine.knowledge.facts.base import Context, FactSet, Text
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -71,6 +73,22 @@ finding("psychiatric_disorder", "bool",
         "A psychiatric disorder (depression, anxiety disorder, PTSD) is diagnosed by a mental-health professional")
 
 PSYCHOTROPIC = DECLARED.table("psychotropic-classes", frozenset[Text])
+# How requests name medical supervision ("Medically supervised weight loss program", "physician-supervised",
+# "MD supervised", "supervised by a physician"): how providers write, not a guideline choice.
+_SUPERVISED = re.compile(r"\b(?:medically|physician|doctor|md|medical|clinician)[- ]supervised\b|"
+                         r"\bsupervised by (?:a |the |an )?(?:physician|doctor|md|medical|clinician|bariatric)",
+                         re.I)
+
+
+@derived("request.medically_supervised", "bool",
+         "The programme is monitored by medical professionals: stated (doc.medically_supervised), or the request "
+         "names medical supervision (\"medically supervised\", \"physician-supervised\", \"supervised by a "
+         "physician\")", section="item")
+def _medically_supervised(ctx: Context):
+    stated = ctx.item.documentation.get("medically_supervised")
+    if stated is not None:
+        return stated
+    return True if _SUPERVISED.search(ctx.item.request) else None
 
 
 @derived("case.psychotropic_medications", "number",

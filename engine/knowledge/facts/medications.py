@@ -192,6 +192,15 @@ def _nsaid_therapy(ctx: Context):
     return False if ctx.documented("medications") else None
 
 
+@derived("history.nsaid_taken", "bool",
+         "An oral NSAID is in the medication history, current or stopped (false when the history lists none)",
+         section="medication")
+def _nsaid_taken(ctx: Context):
+    if any("nsaid" in classes for _, classes, _ in ctx.all_drugs()):
+        return True
+    return False if ctx.documented("medications") else None
+
+
 @derived("gi.risk_factors", "number",
          "GI risk factors with NSAID use (table gi-risk): older age, ulcer or GI-bleed history, aspirin, "
          "corticosteroid or anticoagulant use, more than one NSAID already taken (the requested drug is not "
