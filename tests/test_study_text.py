@@ -86,7 +86,8 @@ UNREAD = [
     ("mri", "moderate facet arthropathy with mild stenosis"), ("mri", "L5-S1 protrusion"),
     ("mri", "supraspinatus tendinosis"), ("ncs", "peripheral polyneuropathy"),
     ("mri", "L5 radiculopathy"),  # radiculopathy is an EMG result, not an imaging one
-    ("xray", "moderate medial joint space narrowing"), ("", ""),
+    ("xray", "moderate medial joint space narrowing"), ("mri", "L4-5 disc bulge with an annular tear"),
+    ("xray", "old healed fracture of the distal radius"), ("", ""),
 ]
 
 

@@ -38,6 +38,7 @@ LesionWords = _closed(TypedDict("LesionWords", {
 @_closed
 class StudyFindings(TypedDict):
     lesions: tuple[LesionWords, ...]
+    not_lesions: tuple[Text, ...]
     grades: tuple[Text, ...]
     normal: tuple[Text, ...]
     negation_before: tuple[Text, ...]
@@ -156,7 +157,7 @@ def _compiled(table_json: str) -> _Words:
         groups.append((frozenset(w.lower() for w in group.get("at_least", ())),
                        re.compile(_phrase_pattern(with_words), re.I) if with_words else None,
                        frozenset(group.get("kinds", ()))))
-    for role in ("grades", "normal", "negation_before", "negation_after", "hedge_before", "hedge_after"):
+    for role in ("not_lesions", "grades", "normal", "negation_before", "negation_after", "hedge_before", "hedge_after"):
         add(table[role], role)
     level = r"(?<![\w-])(?:C[1-8]|T1[0-2]|T[1-9]|L[1-5]|S[1-5])(?![\w-])"  # the case format's root levels
     root = re.compile(rf"({level}(?:\s*(?:,|and|&|/|or)\s*{level})*)\s+(?:{_phrase_pattern(table['root_words'])})",

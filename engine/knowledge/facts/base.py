@@ -197,6 +197,10 @@ class Context:
             readings[id(study)] = (study, study_shows(study, self.table(STUDY_FINDINGS)))
         return readings[id(study)][1]
 
+    def study_text_read(self) -> list[str]:
+        """What was read from the findings text of the case's studies (for explanations)."""
+        return [read for read in (self.study(s).read for s in self.case.studies) if read]
+
     def documented(self, history: str) -> bool:
         """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
         return history_documented(self.case, history)
@@ -309,8 +313,8 @@ class Context:
     def source_of(self, fact: Fact) -> Optional[str]:
         """Where the value of a fact is documented (report and date), when the case says."""
         section = fact.section
-        if not section:
-            return None
+        if not section:  # a fact reading what studies show still says what it read from their text
+            return "; ".join(self.study_text_read()) or None if STUDY_FINDINGS in fact.tables else None
         if section.startswith("drug_reasons."):  # a stated finding, else the drug entries saying why they failed
             name = section.split(".", 1)[1]
             stated = self.source_of(replace(fact, section=f"findings.{name}")) if name else None
@@ -354,7 +358,7 @@ class Context:
         if section == "studies":  # and, for a fact reading what studies show, what was read from their text
             docs = [s.documented_in for s in self.case.studies if s.documented_in]
             if STUDY_FINDINGS in fact.tables:
-                docs += [read for read in (self.study(s).read for s in self.case.studies) if read]
+                docs += self.study_text_read()
             return "; ".join(docs) or None
         if section == "screens":
             docs = [s.documented_in for s in self.case.monitoring.drug_screens if s.documented_in]
