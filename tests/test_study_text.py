@@ -119,6 +119,8 @@ def test_negated_hedged_and_mild_wording_is_left_unread(table, kind, text):
     ("mri", "L5-S1 extrusion", ()),
     ("mri", "L4-5 protrusion without compression of the L5 nerve root", ()),
     ("mri", "possible contact with the right L5 root", ()),
+    ("mri", "L4-5 extrusion without compression of the L5 nerve root", ()),
+    ("mri", "L4-5 extrusion; possible contact with the L5 root", ()),
 ])
 def test_a_root_is_read_where_the_text_names_one(table, kind, text, roots):
     assert read_findings(text, kind, table).roots == roots

@@ -105,8 +105,7 @@ def read_findings(text: str, kind: str, table: dict) -> Reading:
             found = _statement(statement, kind, words, carry_negated, carry_hedged)
             lesions += found.lesions
             normal += found.normal
-            if found.lesions:
-                roots += [(lvl, side_in_text(statement)) for lvl in _roots(statement, words)]
+            roots += [(lvl, side_in_text(statement)) for lvl in found.roots]
             settled = settled and not found.hedged and bool(found.normal or found.negated)
             carry_negated, carry_hedged = found.open_negation, found.open_hedge
     if lesions:
@@ -120,7 +119,7 @@ def read_findings(text: str, kind: str, table: dict) -> Reading:
 @dataclass(frozen=True)
 class _Words:
     token: re.Pattern          # every phrase of the table, longest first
-    roles: dict                # phrase -> set of roles ("grade", "normal", "neg_before", ..., ("lesion", i))
+    roles: dict                # phrase -> its roles: a table key ("grades", "normal", ...) or ("lesion", group)
     groups: tuple              # the lesion groups (words, at_least, with pattern or None, kinds)
     breaks: re.Pattern
     root: re.Pattern
@@ -130,6 +129,7 @@ class _Words:
 class _Found:
     lesions: list
     normal: list
+    roots: list  # root levels named, not negated or hedged, in a statement naming a lesion
     negated: bool
     hedged: bool
     open_negation: bool  # a negation before its object is still open at the end of the statement
@@ -199,9 +199,13 @@ def _statement(text: str, kind: str, words: _Words, negated_in: bool, hedged_in:
             if isinstance(role, tuple) and not negated and not hedged and _qualifies(
                     words.groups[role[1]], pos, roles, text, kind):
                 lesions.append(phrase)
+    free = [m for m in words.root.finditer(text) if lesions
+            and not governed(m.start(), "negation_before", "negation_after", negated_in)
+            and not governed(m.start(), "hedge_before", "hedge_after", hedged_in)]
+    roots = [lvl.upper() for m in free for lvl in re.findall(r"[CTLS]\d+", m.group(1), re.I)]
     last_negation = max((p for p, rs, _ in roles if "negation_before" in rs), default=None)
     last_hedge = max((p for p, rs, _ in roles if "hedge_before" in rs), default=None)
-    return _Found(lesions, normal,
+    return _Found(lesions, normal, roots,
                   negated=negated_in or bool({"negation_before", "negation_after"} & has),
                   hedged=hedged_in or bool({"hedge_before", "hedge_after"} & has),
                   open_negation=negated_in or last_negation is not None,
@@ -221,11 +225,3 @@ def _qualifies(group, pos: int, roles, text: str, kind: str) -> bool:
         grade = before[-1] if before else (after[0] if after else None)
         return grade in at_least
     return True
-
-
-def _roots(text: str, words: _Words) -> list[str]:
-    """Nerve-root levels a statement names before a root word ("L5 and S1 nerve roots")."""
-    out = []
-    for match in words.root.finditer(text):
-        out += [lvl.upper() for lvl in re.findall(r"[CTLS]\d+", match.group(1), re.I)]
-    return out
