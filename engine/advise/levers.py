@@ -168,7 +168,7 @@ def _segments(ctx: Context) -> list[str]:
     roots the record documents (on imaging, electrodiagnostics or examination) first, so that cutting
     levels keeps the ones the findings support."""
     levels = ctx.item.levels if ctx.item.levels is not None else levels_in_text(ctx.item.request)
-    documented = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
+    documented = {lvl for s in ctx.case.studies for lvl, _ in ctx.study(s).roots}
     documented |= {f.level for f in (*ctx.case.exam.sensory_loss, *ctx.case.exam.motor_deficit,
                                      *ctx.case.exam.reflex_loss, *ctx.case.exam.signs) if f.level}
     segments = level_segments(levels)

@@ -16,10 +16,11 @@ from typing import Any, Callable, Mapping, Optional
 
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictStr, with_config
 
-from engine.intake.cases import Case, Item, Medication, Procedure, history_documented, item_ids
+from engine.intake.cases import Case, Item, Medication, Procedure, Study, history_documented, item_ids
 from engine.intake.requests import ResolvedItem, level_segments, levels_in_text, side_in_text
 from engine.intake.vocabulary import Term, Vocabulary
 from engine.knowledge.editions import DefinitionEdition, Editions
+from engine.knowledge.study_text import StudyFindings, StudyResult, study_shows
 
 TYPES = ("bool", "number", "text")
 
@@ -29,8 +30,9 @@ Number = StrictFloat
 Text = StrictStr
 Flag = StrictBool
 closed = with_config(ConfigDict(extra="forbid"))  # decorate a TypedDict table type: no unknown keys
-BASE_TABLES = {"same-therapy": tuple[tuple[Text, ...], ...]}  # read by Context.prior
 SAME_THERAPY = "same-therapy"  # the table Context.prior reads: services counted as one therapy
+STUDY_FINDINGS = "study-findings"  # the table Context.study reads: how a study's findings text is read
+BASE_TABLES = {SAME_THERAPY: tuple[tuple[Text, ...], ...], STUDY_FINDINGS: StudyFindings}
 
 
 # (case, item, value, ctx): see FactSet.setter; ctx holds the item's drug or service `name`, its
@@ -187,6 +189,18 @@ class Context:
         words = [sign.sign for sign in self.case.exam.signs if not other_side(side, sign.side)]
         return self.vocab.sign_finding(name, words)
 
+    def study(self, study: Study) -> StudyResult:
+        """What a study shows (its stated fields, else its findings text read with table
+        study-findings): the one reading every fact of significant pathology or nerve roots uses."""
+        readings = self.shared.setdefault("studies", {})
+        if id(study) not in readings:
+            readings[id(study)] = (study, study_shows(study, self.table(STUDY_FINDINGS)))
+        return readings[id(study)][1]
+
+    def study_text_read(self) -> list[str]:
+        """What was read from the findings text of the case's studies (for explanations)."""
+        return [read for read in (self.study(s).read for s in self.case.studies) if read]
+
     def documented(self, history: str) -> bool:
         """Whether the case states this history (`[]` = documented as none; left out = not documented)."""
         return history_documented(self.case, history)
@@ -299,8 +313,8 @@ class Context:
     def source_of(self, fact: Fact) -> Optional[str]:
         """Where the value of a fact is documented (report and date), when the case says."""
         section = fact.section
-        if not section:
-            return None
+        if not section:  # a fact reading what studies show still says what it read from their text
+            return "; ".join(self.study_text_read()) or None if STUDY_FINDINGS in fact.tables else None
         if section.startswith("drug_reasons."):  # a stated finding, else the drug entries saying why they failed
             name = section.split(".", 1)[1]
             stated = self.source_of(replace(fact, section=f"findings.{name}")) if name else None
@@ -341,8 +355,10 @@ class Context:
         if section == "procedures":
             prior = self.prior_here()
             return prior[-1].documented_in if prior else None
-        if section == "studies":
+        if section == "studies":  # and, for a fact reading what studies show, what was read from their text
             docs = [s.documented_in for s in self.case.studies if s.documented_in]
+            if STUDY_FINDINGS in fact.tables:
+                docs += self.study_text_read()
             return "; ".join(docs) or None
         if section == "screens":
             docs = [s.documented_in for s in self.case.monitoring.drug_screens if s.documented_in]

@@ -11,7 +11,7 @@ import re
 from typing_extensions import TypedDict
 
 from engine.intake.requests import parse_sig
-from engine.knowledge.facts.base import Context, FactSet, Text, closed
+from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Text, closed
 from engine.knowledge.facts.drugs import mme_of
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -52,12 +52,12 @@ def _current_mme(ctx: Context):
 
 @derived("consult.surgical_lesion_suspected", "bool",
          "A lesion that surgery treats is suspected: a finding of table surgical-lesion-findings (mechanical "
-         "knee symptoms, a suspected rotator cuff or labral tear, ...) or a study showing significant pathology",
-         tables=(LESION_FINDINGS,))
+         "knee symptoms, a suspected rotator cuff or labral tear, ...) or a study showing significant pathology "
+         "(as stated, or read from its findings text)", tables=(LESION_FINDINGS, STUDY_FINDINGS))
 def _lesion(ctx: Context):
     if any(ctx.finding(name) is True for name in sorted(ctx.table(LESION_FINDINGS))):
         return True
-    if any(study.significant_pathology for study in ctx.case.studies):
+    if any(ctx.study(study).significant_pathology for study in ctx.case.studies):
         return True
     return None
 

@@ -8,7 +8,7 @@ from typing import Optional, get_args
 
 from engine.intake.cases import Role
 from engine.intake.requests import level_segments, levels_in_text, side_in_text
-from engine.knowledge.facts.base import Context, FactSet, Number, weeks_between
+from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Number, weeks_between
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -167,10 +167,10 @@ def target_roots(ctx: Context) -> tuple[set[str], Optional[str]]:
 
 @derived("spine.radiculopathy_corroborated", "bool",
          "Radiculopathy on exam is corroborated by imaging or electrodiagnostic testing at the same root level "
-         "and side, and at the level and side of the requested procedure when it names them",
-         section="studies")
+         "and side, and at the level and side of the requested procedure when it names them (a study's roots as "
+         "stated, or as its findings text names them)", section="studies", tables=(STUDY_FINDINGS,))
 def _corroborated(ctx: Context):
-    studied = [(lvl, s.side) for s in ctx.case.studies for lvl in s.nerve_root_levels]
+    studied = [root for s in ctx.case.studies for root in ctx.study(s).roots]
     if not studied:
         return None if not ctx.documented("studies") or not ctx.case.studies else False
     roots, side = target_roots(ctx)

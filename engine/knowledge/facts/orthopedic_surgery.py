@@ -16,7 +16,7 @@ import re
 from typing import Literal, Optional
 
 from engine.intake.cases import item_ids
-from engine.knowledge.facts.base import Context, FactSet, Number, Text, weeks_between
+from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Number, Text, weeks_between
 from engine.knowledge.facts.postsurgical import COURSES
 from engine.knowledge.facts.procedures import STUDY_KINDS
 from engine.knowledge.facts.surgery import nerve_study_result
@@ -173,7 +173,8 @@ _ULNAR_WORDS = re.compile(r"ulnar|cubital", re.I)
 
 @derived("surgery.ulnar_neuropathy_on_edx", "bool",
          "Electrodiagnostic studies (nerve conduction or EMG) of the elbow, or naming the ulnar nerve or cubital "
-         "tunnel, show ulnar neuropathy", section="studies", tables=(STUDY_KINDS,))
+         "tunnel, show ulnar neuropathy (as stated, or read from the findings text)", section="studies",
+         tables=(STUDY_KINDS, STUDY_FINDINGS))
 def _ulnar_edx(ctx: Context):
     return nerve_study_result(ctx, ("elbow",), _ULNAR_WORDS)  # the cubital tunnel is at the elbow: anatomy
 

@@ -8,7 +8,7 @@ from typing import Optional
 from typing_extensions import TypedDict
 
 from engine.knowledge.facts import examples
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Linear, Text, closed, weeks_between
+from engine.knowledge.facts.base import SAME_THERAPY, STUDY_FINDINGS, Context, FactSet, Linear, Text, closed, weeks_between
 from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, signs_of_the_problem
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -233,19 +233,20 @@ def _region(ctx: Context):
 
 @derived("spine.electrodiagnostic_nerve_dysfunction", "bool",
          "An electrodiagnostic study (EMG/NCS) shows nerve-root dysfunction in the spinal region of the request "
-         "(physiological evidence of nerve dysfunction)", section="studies", tables=(STUDY_KINDS,))
+         "(physiological evidence of nerve dysfunction); roots and results as stated, or read from the findings "
+         "text", section="studies", tables=(STUDY_KINDS, STUDY_FINDINGS))
 def _edx_dysfunction(ctx: Context):
     region = ctx.resolved.region if _service(ctx) else None
     prefixes = _ROOT_PREFIX.get(region or "")
-    studies = [s for s in ctx.case.studies if s.kind in ctx.table(STUDY_KINDS)["electrodiagnostic"]
-               and (region is None or s.region == region
-                    or (prefixes and any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels)))]
+    shown = [(s, ctx.study(s)) for s in ctx.case.studies if s.kind in ctx.table(STUDY_KINDS)["electrodiagnostic"]]
+    studies = [(s, result) for s, result in shown if region is None or s.region == region
+               or (prefixes and any(lvl.startswith(prefixes) for lvl, _ in result.roots))]
     if not studies:
         return None
-    if any(s.nerve_root_levels and (not prefixes or any(lvl.startswith(prefixes) for lvl in s.nerve_root_levels))
-           for s in studies):
+    if any(result.roots and (not prefixes or any(lvl.startswith(prefixes) for lvl, _ in result.roots))
+           for _, result in studies):
         return True
-    return False if any(s.significant_pathology is False for s in studies) else None
+    return False if any(result.significant_pathology is False for _, result in studies) else None
 
 
 @closed

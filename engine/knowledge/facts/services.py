@@ -14,7 +14,7 @@ from typing import Optional
 from typing_extensions import TypedDict
 
 from engine.knowledge.facts import examples
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Number, Text, closed
+from engine.knowledge.facts.base import SAME_THERAPY, STUDY_FINDINGS, Context, FactSet, Number, Text, closed
 from engine.knowledge.facts.core import ROOT_SIGNS, exam_signs
 from engine.knowledge.facts.procedures import relief_hours, relief_percent
 
@@ -312,13 +312,14 @@ def _since_last(ctx: Context):
 
 @derived("spine.radiculopathy_obvious", "bool",
          "Radiculopathy is already clinically obvious: objective nerve-root signs on exam that imaging or "
-         "electrodiagnostics confirm", section="studies")
+         "electrodiagnostics confirm (roots as a study states them, or as its findings text names them)",
+         section="studies", tables=(STUDY_FINDINGS,))
 def _obvious(ctx: Context):
     levels = {lvl for kind, lvl, _ in exam_signs(ctx) if kind in ROOT_SIGNS}
     if not levels:
         exam = ctx.case.exam
         return False if (exam.date or exam.documented_in or exam.straight_leg_raise or exam.signs) else None
-    study_levels = {lvl for s in ctx.case.studies for lvl in s.nerve_root_levels}
+    study_levels = {lvl for s in ctx.case.studies for lvl, _ in ctx.study(s).roots}
     return bool(study_levels) and (None in levels or bool(levels & study_levels))
 
 

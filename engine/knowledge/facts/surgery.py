@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from engine.knowledge.facts.base import Context, FactSet, Number, Text
+from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Number, Text
 from engine.knowledge.facts.procedures import STUDY_KINDS
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -44,14 +44,16 @@ _CTS_WORDS = re.compile(r"carpal|median", re.I)
 
 
 @derived("surgery.imaging_lesion", "bool",
-         "Imaging of the region to be operated on shows significant pathology (a lesion surgery can treat)",
-         section="studies", tables=(STUDY_KINDS,))
+         "Imaging of the region to be operated on shows significant pathology (a lesion surgery can treat), "
+         "as the study states it or its findings text says (table study-findings)",
+         section="studies", tables=(STUDY_KINDS, STUDY_FINDINGS))
 def _imaging_lesion(ctx: Context):
     region = ctx.resolved.region
     if ctx.resolved.kind != "service" or region is None:
         return None
-    stated = [s.significant_pathology for s in ctx.case.studies
-              if s.kind in ctx.table(STUDY_KINDS)["imaging"] and s.region == region and s.significant_pathology is not None]
+    shown = [ctx.study(s).significant_pathology for s in ctx.case.studies
+             if s.kind in ctx.table(STUDY_KINDS)["imaging"] and s.region == region]
+    stated = [value for value in shown if value is not None]
     if not stated:
         return None
     return any(stated)
@@ -59,17 +61,19 @@ def _imaging_lesion(ctx: Context):
 
 @derived("surgery.cts_confirmed_by_ncs", "bool",
          "Nerve conduction studies of the wrist or hand (or naming the median nerve or carpal tunnel) "
-         "show carpal tunnel syndrome", section="studies", tables=(STUDY_KINDS,))
+         "show carpal tunnel syndrome (as stated, or read from the findings text)", section="studies",
+         tables=(STUDY_KINDS, STUDY_FINDINGS))
 def _cts_confirmed(ctx: Context):
     return nerve_study_result(ctx, ("wrist", "hand"), _CTS_WORDS)  # where the carpal tunnel is: anatomy
 
 
 def nerve_study_result(ctx: Context, regions: tuple[str, ...], words: re.Pattern) -> Optional[bool]:
     """Whether nerve studies of these regions (or whose findings name the nerve) show pathology;
-    None when no such study states a result (a fact using it reads table study-kinds)."""
-    stated = [s.significant_pathology for s in ctx.case.studies
-              if s.kind in ctx.table(STUDY_KINDS)["nerve_studies"] and s.significant_pathology is not None
-              and (s.region in regions or words.search(s.findings or ""))]
+    None when no such study states a result (a fact using it reads tables study-kinds and study-findings)."""
+    shown = [ctx.study(s).significant_pathology for s in ctx.case.studies
+             if s.kind in ctx.table(STUDY_KINDS)["nerve_studies"]
+             and (s.region in regions or words.search(s.findings or ""))]
+    stated = [value for value in shown if value is not None]
     if not stated:
         return None
     return any(stated)
