@@ -40,6 +40,11 @@ finding("implant_contraindication", "bool",
         "A contraindication to an implanted device is documented (infection or sepsis, coagulopathy, "
         "anticoagulation that cannot be stopped)")
 
+# Pre-operative tests (ODG Preoperative lab testing)
+finding("preop_test_indication", "bool",
+        "A condition or medication that pre-operative tests check is documented: a chronic disease (diabetes, "
+        "hypertension, heart, kidney or liver disease), anaemia or a bleeding disorder, or anticoagulant use")
+
 # Vertebroplasty and kyphoplasty (ODG Low Back)
 finding("osteoporotic_compression_fracture", "bool",
         "A painful osteoporotic (or tumour-related) vertebral compression fracture is confirmed on imaging")
