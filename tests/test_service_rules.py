@@ -142,3 +142,34 @@ def test_nsaid_taken_three_valued(pack):
     assert taken([{"drug": "naproxen", "status": "past"}]) is True
     assert taken([{"drug": "tramadol"}]) is False
     assert taken(None) is None
+
+
+@pytest.mark.parametrize("consult, regions, found", [
+    ("Orthopedic surgeon consultation right knee", ["knee"], True),
+    ("Ortho referral", ["knee"], True),                                    # no region named: the case's one region
+    ("Spine surgery consult", ["knee"], True),
+    ("Orthopedic consultation left shoulder", ["knee", "shoulder"], None),  # another region
+    ("Ortho referral", ["knee", "shoulder"], None),                        # region not knowable
+    ("Pain management consultation right knee", ["knee"], None),           # not a surgeon
+    ("Physiatry consult", ["knee"], None),
+])
+def test_surgical_consultation_requested_reads_specialty_and_region(pack, consult, regions, found):
+    data = {"regions": regions, "items": [{"id": "i", "request": "MRI right knee"},
+                                          {"id": "c", "request": consult}]}
+    got = facts(pack, data, ["plan.surgical_consultation_requested"]).get("plan.surgical_consultation_requested")
+    assert got is found
+
+
+def test_surgical_consultation_alone_is_not_read_as_its_own_reason(pack):
+    data = {"regions": ["knee"], "items": [{"id": "i", "request": "Orthopedic surgeon consultation right knee"}]}
+    assert facts(pack, data, ["plan.surgical_consultation_requested"]).get("plan.surgical_consultation_requested") is None
+
+
+@pytest.mark.parametrize("text, region", [
+    ("Orthopedic surgeon consultation right knee", "knee"),
+    ("Ortho consult L shoulder", "shoulder"),
+    ("Ortho referral", None),
+])
+def test_region_in_text(text, region):
+    from engine.intake.requests import region_in_text
+    assert region_in_text(text) == region

@@ -388,6 +388,11 @@ def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[fl
     return None
 
 
+def region_in_text(text: str) -> Optional[str]:
+    """The body region a request line names ("Ortho consult R knee" -> knee), if it names one."""
+    return _region(text, levels_in_text(text))
+
+
 def levels_in_text(text: str) -> list[str]:
     """Spinal levels written in a request ("L4-5", "L5-S1")."""
     return [m.group(0) for m in _LEVEL.finditer(text)]

@@ -10,7 +10,7 @@ import re
 
 from typing_extensions import TypedDict
 
-from engine.intake.requests import parse_sig
+from engine.intake.requests import parse_sig, region_in_text
 from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Text, closed
 from engine.knowledge.facts.drugs import mme_of
 
@@ -19,6 +19,10 @@ derived, finding = DECLARED.derived, DECLARED.finding
 
 # The findings that say a lesion surgery treats is suspected (table surgical-lesion-findings)
 LESION_FINDINGS = DECLARED.table("surgical-lesion-findings", frozenset[Text])
+
+
+# Words on a consultation request line that name a surgeon (table surgical-consultation-words)
+SURGEON_WORDS = DECLARED.table("surgical-consultation-words", frozenset[Text])
 
 
 @closed
@@ -62,6 +66,29 @@ def _lesion(ctx: Context):
     return None
 
 
+@derived("plan.surgical_consultation_requested", "bool",
+         "The same request asks for a consultation with a surgeon (a word of table surgical-consultation-words "
+         "on a consultation request line: orthopedic surgeon, spine surgeon, ...) for the region of this item "
+         "(the region the consultation names, else the case's one region): the plan considers surgery",
+         section="item", tables=(SURGEON_WORDS,))
+def _surgical_consultation(ctx: Context):
+    def only_region():
+        return ctx.case.regions[0] if len(ctx.case.regions) == 1 else None
+
+    region = ctx.resolved.region or only_region()
+    if region is None:
+        return None
+    words = sorted(ctx.table(SURGEON_WORDS))
+    for item, term in ctx.other_items():
+        if term is None or term.name != "consultation":
+            continue
+        if not any(re.search(r"\b" + re.escape(word) + r"\b", item.request, re.I) for word in words):
+            continue
+        if (item.region or region_in_text(item.request) or only_region()) == region:
+            return True
+    return None
+
+
 @derived("consult.medical_condition", "bool",
          "The consultation is to a medical specialty named on the request (table medical-consult-reasons: "
          "internal medicine, gastroenterology) and the record documents a condition that specialty is consulted "
@@ -86,6 +113,17 @@ def _example_current_mme(case, item, value, ctx):
         case.setdefault("medications", []).append({"drug": "OxyContin", "strength": f"{strength} mg", "sig": "1 bid"})
     else:
         case.setdefault("medications", [])
+
+
+@DECLARED.setter("plan.surgical_consultation_requested")
+def _example_surgical_consultation(case, item, value, ctx):
+    """An orthopedic surgeon consultation for the item's region requested with it (true); false cannot be
+    stated (the fact is then undocumented)."""
+    if value:
+        region = item.get("region") or (case.get("regions") or ["knee"])[0]
+        case.setdefault("regions", [region])
+        case.setdefault("items", []).append({"id": "surgeon_consult",
+                                             "request": f"Orthopedic surgeon consultation {region}"})
 
 
 @DECLARED.setter("consult.surgical_lesion_suspected")

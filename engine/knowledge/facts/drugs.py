@@ -283,7 +283,7 @@ def _example_mme(case, item, value, ctx):
 
 @DECLARED.setter("request.days_supply")
 def _example_days(case, item, value, ctx):
-    item["days_supply"] = value
+    item["days_supply"] = max(1.0, float(value))  # a supply is never 0 days (the case format refuses it)
 
 
 @DECLARED.setter("drug.pain_reduction_percent")

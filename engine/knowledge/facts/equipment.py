@@ -20,6 +20,7 @@ finding("postoperative_period", "bool",
         "The request is for the period right after surgery on the treated region (done or scheduled)")
 finding("wrist_tendinitis", "bool",
         "A wrist or thumb tendinitis that splinting treats (e.g. de Quervain's tenosynovitis) is documented")
+finding("wrist_sprain", "bool", "A sprain or strain of the wrist or hand is documented")
 finding("plantar_fasciitis", "bool", "Plantar fasciitis (plantar heel pain) is documented")
 finding("metatarsalgia", "bool", "Metatarsalgia (forefoot pain under the metatarsal heads) is documented")
 finding("gait_impairment", "bool", "Impaired walking or balance that needs support to walk safely is documented")
