@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, weeks_between
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Text, weeks_between
 from engine.knowledge.facts.core import WEEKS_PER_MONTH
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -55,6 +55,26 @@ def _months_off_work(ctx: Context):
         return work.off_work_months
     weeks = weeks_between(work.off_work_since, ctx.request_date)
     return None if weeks is None else round(weeks / WEEKS_PER_MONTH, 1)
+
+
+# Treatments a psychological evaluation precedes (table psych-evaluation-before)
+EVALUATION_BEFORE = DECLARED.table("psych-evaluation-before", frozenset[Text])
+
+
+@derived("evaluation.before_implant_or_program", "bool",
+         "The evaluation precedes a stimulator, intrathecal pump or functional restoration programme: stated "
+         "(finding.implant_or_program_planned), one of them requested in the same request, or named on the "
+         "request line (\"psych eval for SCS clearance\")",
+         section="findings.implant_or_program_planned", tables=(EVALUATION_BEFORE,))
+def _before_implant_or_program(ctx: Context):
+    stated = ctx.case.findings.get("implant_or_program_planned")
+    if stated is not None:
+        return stated
+    planned = ctx.table(EVALUATION_BEFORE)
+    if any(term is not None and term.name in planned for _, term in ctx.other_items()):
+        return True
+    named = {term.name for _, term in ctx.vocab.terms_in(ctx.item.request)}
+    return True if named & planned else None
 
 
 # Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
