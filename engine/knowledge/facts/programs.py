@@ -85,3 +85,9 @@ def _example_months_off_work(case, item, value, ctx):
     function["off_work_months"] = value
     if function.get("work_status") in ("full_duty", "modified_duty"):
         function["work_status"] = "not_working"
+
+
+@DECLARED.setter("evaluation.before_implant_or_program")
+def _example_before_implant_or_program(case, item, value, ctx):
+    """Stated as finding.implant_or_program_planned, which the reading takes first."""
+    case.setdefault("findings", {})["implant_or_program_planned"] = bool(value)
