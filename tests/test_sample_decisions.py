@@ -130,8 +130,9 @@ def _esi_radiculopathy_corroborated(d):
     d["findings"] = {"conservative_care_failed": True}
 
 
-def _no_medications(d):
+def _no_medications_at_full_duty(d):
     d["medications"] = []
+    d["function"] = {"work_status": "full_duty"}  # off work, the restrictions are a reason to follow up
 
 
 def _soma_small_new_course(d):
@@ -186,7 +187,7 @@ FLIPS = [
     (S2, "roxicodone", _roxi_documented_90_mme, "overturned", "documentation complete at 90 MME"),
     (S2, "lumbar-esi", _esi_radiculopathy_corroborated, "overturned", "exam findings match the imaging"),
     (S2, "fluoroscopy", _esi_radiculopathy_corroborated, "overturned", "fluoroscopy follows its ESI"),
-    (S2, "follow-up", _no_medications, "upheld", "no ongoing treatment and no stated purpose"),
+    (S2, "follow-up", _no_medications_at_full_duty, "upheld", "no ongoing treatment, restrictions or stated purpose"),
     (S3, "soma", _soma_small_new_course, "overturned", "a 7-day new course for a flare"),
     (S3, "soma", _soma_small_but_ongoing, "upheld", "ongoing use of unknown length"),
     (S3, "valium", _valium_one_week, "overturned", "one week of a benzodiazepine"),

@@ -173,3 +173,41 @@ def test_surgical_consultation_alone_is_not_read_as_its_own_reason(pack):
 def test_region_in_text(text, region):
     from engine.intake.requests import region_in_text
     assert region_in_text(text) == region
+
+
+@pytest.mark.parametrize("diagnoses, operation", [
+    (["status post right total knee arthroplasty 2015-05-17"], "knee_arthroplasty"),
+    (["s/p R TKA 5/17/15", "knee pain"], "knee_arthroplasty"),
+    (["right knee osteoarthritis"], None),           # a diagnosis, not an operation done
+    (["rule out ACL tear"], None),
+])
+def test_operation_done_read_from_the_diagnosis_list(pack, diagnoses, operation):
+    data = {"diagnoses": diagnoses, "items": [{"id": "snf", "request": "SNF x 10 days"}]}
+    assert facts(pack, data, ["postop.operation"]).get("postop.operation") == operation
+
+
+@pytest.mark.parametrize("diagnoses, done, beyond", [
+    (["status post L4-5 microdiscectomy 2015-05-01"], True, True),   # dated: inside its period
+    (["status post L4-5 microdiscectomy 2013-01-10"], True, False),  # dated: long past its period
+    (["s/p L4-5 microdiscectomy 2013"], True, None),                 # a year alone is not a date
+    (["L4-5 disc herniation"], None, None),
+])
+def test_postsurgical_surgery_read_from_the_diagnosis_list(pack, diagnoses, done, beyond):
+    data = {"diagnoses": diagnoses, "items": [{"id": "pt", "request": "Post-op PT 2x4 lumbar"}]}
+    got = facts(pack, data, ["postsurgical.surgery_done", "postsurgical.weeks_beyond_period"])
+    assert got.get("postsurgical.surgery_done") is done
+    weeks = got.get("postsurgical.weeks_beyond_period")
+    assert (None if weeks is None else weeks <= 0) is beyond
+
+
+@pytest.mark.parametrize("request_line, others, planned", [
+    ("Psychological evaluation for spinal cord stimulator clearance", [], True),
+    ("Psych eval prior to intrathecal pump trial", [], True),
+    ("Psych eval", ["SCS trial"], True),                # the stimulator requested alongside
+    ("Psych eval", ["Norco 10/325 #90"], None),
+    ("Psychological evaluation for clearance", [], None),
+])
+def test_evaluation_before_implant_read_from_the_request(pack, request_line, others, planned):
+    items = [{"id": "psych", "request": request_line}] + [{"id": f"o{n}", "request": t} for n, t in enumerate(others)]
+    got = facts(pack, {"items": items}, ["evaluation.before_implant_or_program"])
+    assert got.get("evaluation.before_implant_or_program") is planned

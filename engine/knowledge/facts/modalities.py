@@ -74,3 +74,9 @@ def _example_with_cbt(case, item, value, ctx):
     """True: CBT requested alongside; false cannot be stated (the fact is then undocumented)."""
     if value and "cognitive_behavioral_therapy" in ctx["vocab"].services:
         case["items"].append({"id": f"cbt-{item['id']}", "request": "CBT x4"})
+
+
+@DECLARED.setter("therapy.with_exercise")
+def _example_with_exercise(case, item, value, ctx):
+    """Stated as finding.active_rehabilitation, which the reading takes first."""
+    case.setdefault("findings", {})["active_rehabilitation"] = bool(value)

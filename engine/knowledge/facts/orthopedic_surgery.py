@@ -17,7 +17,7 @@ from typing import Literal, Optional
 
 from engine.intake.cases import item_ids
 from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Number, Text, weeks_between
-from engine.knowledge.facts.postsurgical import COURSES
+from engine.knowledge.facts.postsurgical import COURSES, listed_operations
 from engine.knowledge.facts.procedures import STUDY_KINDS
 from engine.knowledge.facts.surgery import nerve_study_result
 from engine.intake.requests import count_levels, levels_in_text
@@ -99,7 +99,7 @@ def _accompanied_item(ctx: Context):
 
 @derived("postop.operation", "text",
          "The operation post-operative equipment follows: the surgery item it accompanies, else "
-         "finding.operation, else the latest operation in the procedure history (of the item's region when "
+         "finding.operation, else the latest operation in the procedure history or done by the diagnosis list (of the item's region when "
          "it names one)", values=OPERATIONS, section="item",
          tables=(OPERATION_GROUPS,))
 def _operation(ctx: Context):
@@ -114,8 +114,9 @@ def _operation(ctx: Context):
 
 
 def operation_done(ctx: Context) -> Optional[tuple[str, Optional[dt.date]]]:
-    """The latest operation in the procedure history ("s/p R TKA 6/2/15"), as (service, date): of the
-    item's region when the item names one, dated ones before undated ones; None when there is none."""
+    """The latest operation in the procedure history, or that the diagnosis list says was done ("s/p R
+    TKA 6/2/15"), as (service, date): of the item's region when the item names one, dated ones before
+    undated ones; None when there is none."""
     if "operation_done" not in ctx.memo:
         region = ctx.resolved.region
         found = []
@@ -127,6 +128,10 @@ def operation_done(ctx: Context) -> Optional[tuple[str, Optional[dt.date]]]:
             if region and where and where != region:
                 continue
             found.append(((proc.date or dt.date.min), term.name, proc.date))
+        for name, day in listed_operations(ctx, ctx.table(OPERATION_GROUPS)):
+            where = ctx.vocab.services[name].region
+            if not (region and where and where != region):
+                found.append((day or dt.date.min, name, day))
         ctx.memo["operation_done"] = max(found)[1:] if found else None
     return ctx.memo["operation_done"]
 

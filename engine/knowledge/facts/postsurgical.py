@@ -1,7 +1,8 @@
 """Facts for therapy after surgery (MTUS Postsurgical Treatment Guidelines, 8 CCR 9792.24.3).
 
 The surgery is the one the therapy item accompanies in the same request, or else the most
-recent surgery in the case's procedure history, or else the surgery the request line names ("PT
+recent surgery in the case's procedure history (or that its diagnosis list says was done, "status
+post right TKA 2016-05-17"), or else the surgery the request line names ("PT
 2x3 s/p carpal tunnel release": done, date not stated); its general course of therapy and its
 postsurgical physical medicine period come from table postsurgical-courses (not read in the
 regulation text: the table is marked unverified).
@@ -15,6 +16,7 @@ from typing import Optional
 
 from typing_extensions import TypedDict
 
+from engine.intake.letters import dates_in
 from engine.knowledge.facts.base import Context, FactSet, Number, Text, closed, weeks_between
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -46,6 +48,8 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
             term = ctx.vocab.lookup(proc.service)
             if term is not None and term.name in ctx.table(COURSES):
                 done.append((proc.date or dt.date.min, term.name, proc.date))
+        # an operation the diagnosis list says was done counts as one in the history
+        done += [(day or dt.date.min, name, day) for name, day in listed_operations(ctx, ctx.table(COURSES))]
         if done:
             _, name, day = max(done)
             found = (name, day, True)
@@ -53,6 +57,29 @@ def _surgery(ctx: Context) -> tuple[Optional[str], Optional[dt.date], bool]:
             named = _named_surgery(ctx)
             found = (named, None, True) if named else found
     ctx.memo["postsurgical"] = found
+    return found
+
+
+# How a diagnosis list says an operation was done ("status post right TKA 2016-05-17", "s/p L4-5 fusion"):
+# how clinicians write, not a guideline choice
+_DONE = re.compile(r"\b(?:status[\s-]+post|s/p)\b", re.I)
+
+
+def listed_operations(ctx: Context, names) -> list[tuple[str, Optional[dt.date]]]:
+    """Operations among `names` that the diagnosis list says were done ("status post right total knee
+    arthroplasty 2016-05-17"), each with the full date written after it, else None (a year alone is
+    not a date)."""
+    found = []
+    for diagnosis in ctx.case.diagnoses:
+        done = _DONE.search(diagnosis)
+        if done is None:
+            continue
+        rest = diagnosis[done.end():]
+        dates = [day for day, _ in dates_in(rest)]
+        for _, term in ctx.vocab.terms_in(rest):
+            if term.kind == "service" and term.name in names:
+                found.append((term.name, dates[0] if dates else None))
+                break
     return found
 
 

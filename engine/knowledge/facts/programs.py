@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, weeks_between
+from engine.knowledge.facts.base import SAME_THERAPY, Context, FactSet, Text, weeks_between
 from engine.knowledge.facts.core import WEEKS_PER_MONTH
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
@@ -57,6 +57,26 @@ def _months_off_work(ctx: Context):
     return None if weeks is None else round(weeks / WEEKS_PER_MONTH, 1)
 
 
+# Treatments a psychological evaluation precedes (table psych-evaluation-before)
+EVALUATION_BEFORE = DECLARED.table("psych-evaluation-before", frozenset[Text])
+
+
+@derived("evaluation.before_implant_or_program", "bool",
+         "The evaluation precedes a stimulator, intrathecal pump or functional restoration programme: stated "
+         "(finding.implant_or_program_planned), one of them requested in the same request, or named on the "
+         "request line (\"psych eval for SCS clearance\")",
+         section="findings.implant_or_program_planned", tables=(EVALUATION_BEFORE,))
+def _before_implant_or_program(ctx: Context):
+    stated = ctx.case.findings.get("implant_or_program_planned")
+    if stated is not None:
+        return stated
+    planned = ctx.table(EVALUATION_BEFORE)
+    if any(term is not None and term.name in planned for _, term in ctx.other_items()):
+        return True
+    named = {term.name for _, term in ctx.vocab.terms_in(ctx.item.request)}
+    return True if named & planned else None
+
+
 # Example setters (FactSet.setter): how bench/generate.py makes a case where a fact takes a value.
 @DECLARED.setter("function.months_off_work")
 def _example_months_off_work(case, item, value, ctx):
@@ -65,3 +85,9 @@ def _example_months_off_work(case, item, value, ctx):
     function["off_work_months"] = value
     if function.get("work_status") in ("full_duty", "modified_duty"):
         function["work_status"] = "not_working"
+
+
+@DECLARED.setter("evaluation.before_implant_or_program")
+def _example_before_implant_or_program(case, item, value, ctx):
+    """Stated as finding.implant_or_program_planned, which the reading takes first."""
+    case.setdefault("findings", {})["implant_or_program_planned"] = bool(value)
