@@ -20,12 +20,12 @@ from engine.decide.decision import CaseDecision, CriterionResult, FactUse, ItemD
 from engine.knowledge.facts import FACTS, Context, Fact
 from engine.decide.host import get_host
 from engine.decide.edition_notes import notices, stand_in_label
-from engine.decide.items import infer_primary, item_region, order_items, resolve_items, rules_with_ingredients
+from engine.decide.items import infer_primary, order_items, resolve_items, rules_with_ingredients
 from engine.errors import Location
 from engine.knowledge.editions import Dates
 from engine.knowledge.pack import GOVERNS, RulePack, Standing
 from engine.knowledge.rules import Criterion, Rule
-from engine.intake.requests import ResolvedItem, resolve_item
+from engine.intake.requests import ResolvedItem, resolve_item, treated_region
 from engine.intake.sources import Document
 
 __all__ = ["compiled", "evaluate", "evaluate_item", "item_context", "prepare", "resolve_items"]
@@ -205,7 +205,7 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
             extra: Optional[dict] = None, unused: tuple[str, ...] = ()) -> ItemDecision:
     res = ctx.resolved
     dates = Dates(ctx.request_date, ctx.case.date_of_service)
-    region = item_region(ctx.case, res)
+    region = treated_region(res, ctx.case.regions)
     everything = rules_with_ingredients(pack, res, dates, region)
     pairs = [(rule, view, ingredient) for rule, standing, view, ingredient in everything if standing.applies]
     standing_of = {rule.id: standing for rule, standing, _, _ in everything}

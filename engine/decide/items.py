@@ -78,13 +78,6 @@ def _boundaries(pack: RulePack) -> list[dt.date]:
     return sorted(set(starts) | {day + dt.timedelta(days=1) for day in ends if day})
 
 
-def item_region(case: Case, res: ResolvedItem) -> Optional[str]:
-    """The region a request treats: its own, else the case's when the case names exactly one."""
-    if res.region:
-        return res.region
-    return case.regions[0] if len(case.regions) == 1 else None
-
-
 def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, name: str = "<case>") -> list[ResolvedItem]:
     """Read every requested item; check ids are unique and `accompanies` names another item."""
     ids = item_ids(case)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from dataclasses import dataclass
 
@@ -386,6 +386,14 @@ def _visits(text: str, term: Term, weeks: Optional[float], quantity: Optional[fl
         if hours is not None:
             return round(hours / programme_day["hours_per_day"], 1)
     return None
+
+
+def treated_region(res: ResolvedItem, case_regions: Sequence[str]) -> Optional[str]:
+    """The region a request treats: its own (request text, fields, directions, the service), else the
+    case's when the case names exactly one (a record about one knee asks for "Voltaren gel" for it)."""
+    if res.region:
+        return res.region
+    return case_regions[0] if len(case_regions) == 1 else None
 
 
 def region_in_text(text: str) -> Optional[str]:

@@ -7,6 +7,7 @@ from typing import Optional
 
 from typing_extensions import TypedDict
 
+from engine.intake.requests import treated_region
 from engine.knowledge.facts import examples
 from engine.knowledge.facts.base import SAME_THERAPY, STUDY_FINDINGS, Context, FactSet, Linear, Text, closed, weeks_between
 from engine.knowledge.facts.core import DAYS_IN_YEAR, MODERATE_PAIN, signs_of_the_problem
@@ -224,11 +225,11 @@ def _study_kind(ctx: Context):
     return ctx.table(STUDY_KINDS)["by_service"].get(ctx.resolved.name) if _service(ctx) else None
 
 
-@derived("request.region", "text", "Body region of the requested service",
+@derived("request.region", "text", "Body region the request treats: its own (text, fields, directions, the service), else the case's when the case names exactly one",
          values=("cervical", "thoracic", "lumbar", "sacral", "shoulder", "elbow", "wrist", "hand", "hip", "knee",
                  "ankle", "foot", "head", "whole_body", "other"), section="item")
 def _region(ctx: Context):
-    return ctx.resolved.region
+    return treated_region(ctx.resolved, ctx.case.regions)
 
 
 @derived("spine.electrodiagnostic_nerve_dysfunction", "bool",
