@@ -92,6 +92,22 @@ def test_batch_record_line_is_the_canonical_record_and_lists_only_used_rule_file
         assert entries and all(entries[k] == pack.vocab.entry_hash(k) for k in entries)
 
 
+def test_a_request_line_read_again_keeps_its_vocabulary_entries_in_the_record(pack):
+    """Request readings are memoised across cases (a batch repeats its lines): the second case with
+    the same line gives the same record, its vocabulary entries included, as the first."""
+    decider = Decider(None, "1970-01-01T00:00:00Z")
+    data = {"request_date": "2015-06-01", "injury_date": "2014-01-01",
+            "items": [{"id": "soma", "request": "Soma 350mg #90 (Rx'd Norco)", "sig": "1 tid"}]}
+    lines = []
+    for number in (1, 2):
+        case, name = parse_line(Input("same.jsonl", number, json.dumps({**data, "id": "same"})))
+        lines.append(decider.record(case, name)[0])
+    first, second = (json.loads(line) for line in lines)
+    assert first["pack"]["entries"] and first["pack"]["entries"] == second["pack"]["entries"]
+    assert any(key.startswith("drug:") for key in second["pack"]["entries"])
+    assert first["decision"] == second["decision"]
+
+
 def _ur_test(*args):
     cmd = [sys.executable, "-c", "from engine.cli import main; main()", "test", *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)

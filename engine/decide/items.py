@@ -17,6 +17,7 @@ from engine.intake.request_wording import Ingredient
 from engine.intake.requests import ResolvedItem, SigError, bounded_strength_mg, parse_sig, resolve_item
 from engine.knowledge.rules import TIER_ORDER, Rule
 from engine.intake.sources import Document, dotted, suggest
+from engine.intake.vocabulary import note_reads, tracking_reads
 
 _CANDIDATES: dict[tuple, list[tuple[Rule, Standing]]] = {}
 _CANDIDATE_LIMIT = 4096
@@ -91,7 +92,7 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
         try:
-            out.append(resolve_item(item, item_id, pack.vocab, where(("items", i)), pack.table_values))
+            out.append(_resolve(item, item_id, pack, where(("items", i))))
         except EngineError as exc:
             raise _at_field_line(exc, doc, ("items", i)) from None
     check_history_names(case, pack, where)
@@ -103,6 +104,27 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
         if item.accompanies == item.id:
             raise EngineError("an item cannot accompany itself", where(("items", i, "accompanies")))
     return out
+
+
+_RESOLVED: dict[tuple, tuple[ResolvedItem, frozenset[str]]] = {}
+
+
+def _resolve(item, item_id: str, pack: RulePack, where: Location) -> ResolvedItem:
+    """resolve_item, memoised per pack on the item's whole content (a batch repeats request lines;
+    the reading depends on nothing else). The vocabulary entries the first reading noted are noted
+    again on every hit, so each record still lists what decided it. An item that is refused is not
+    kept (its error names its own place)."""
+    key = (id(pack.vocab), id(pack.table_values), pack.digest, item_id, item.model_dump_json())
+    hit = _RESOLVED.get(key)
+    if hit is None:
+        with tracking_reads() as reads:
+            res = resolve_item(item, item_id, pack.vocab, where, pack.table_values)
+        hit = (res, frozenset(reads))
+        if len(_RESOLVED) >= 4096:  # bounded: a long-running server sees endless distinct items
+            _RESOLVED.clear()
+        _RESOLVED[key] = hit
+    note_reads(hit[1])
+    return hit[0]
 
 
 def check_history_names(case: Case, pack: RulePack, where) -> None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Iterator, Literal, Optional, Sequence, Union
+from typing import Annotated, Iterable, Iterator, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
@@ -183,6 +183,13 @@ def _note(kind: str, name: str) -> None:
     reads = _READS.get()
     if reads is not None:
         reads.add(f"{kind}:{name}")
+
+
+def note_reads(keys: Iterable[str]) -> None:
+    """Note entries read earlier (a memoised reading replays the entries its first reading noted)."""
+    reads = _READS.get()
+    if reads is not None:
+        reads.update(keys)
 
 
 @contextmanager
