@@ -114,7 +114,7 @@ def _resolve(item, item_id: str, pack: RulePack, where: Location) -> ResolvedIte
     the reading depends on nothing else). The vocabulary entries the first reading noted are noted
     again on every hit, so each record still lists what decided it. An item that is refused is not
     kept (its error names its own place)."""
-    key = (id(pack.vocab), id(pack.table_values), pack.digest, item_id, item.model_dump_json())
+    key = (id(pack.vocab), id(pack.table_values), pack.digest, item_id, item.model_dump_json(warnings=False))
     hit = _RESOLVED.get(key)
     if hit is None:
         with tracking_reads() as reads:
