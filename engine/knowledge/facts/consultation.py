@@ -10,9 +10,9 @@ import re
 
 from typing_extensions import TypedDict
 
-from engine.intake.requests import parse_sig, region_in_text
+from engine.intake.requests import region_in_text, treated_region
 from engine.knowledge.facts.base import STUDY_FINDINGS, Context, FactSet, Text, closed
-from engine.knowledge.facts.drugs import mme_of
+from engine.knowledge.facts.drugs import current_opioids_mme
 
 DECLARED = FactSet()  # this module's facts, tables, levers and example setters
 derived, finding = DECLARED.derived, DECLARED.finding
@@ -40,15 +40,9 @@ MEDICAL_CONSULTS = DECLARED.table("medical-consult-reasons", tuple[MedicalConsul
          "is documented and has none; not documented when a dose cannot be computed)", unit="MME/day",
          section="medication")
 def _current_mme(ctx: Context):
-    total = 0.0
-    for med, classes, name in ctx.current_drugs():
-        if "opioid" not in classes:
-            continue
-        units = parse_sig(med.sig)[0] if med.sig else None
-        dose = mme_of(ctx, name, med.strength, units)
-        if dose is None:
-            return None
-        total += dose
+    total = current_opioids_mme(ctx)
+    if total is None:
+        return None
     if total == 0 and not ctx.documented("medications"):
         return None
     return round(total, 1)
@@ -72,19 +66,15 @@ def _lesion(ctx: Context):
          "(the region the consultation names, else the case's one region): the plan considers surgery",
          section="item", tables=(SURGEON_WORDS,))
 def _surgical_consultation(ctx: Context):
-    def only_region():
-        return ctx.case.regions[0] if len(ctx.case.regions) == 1 else None
-
-    region = ctx.resolved.region or only_region()
+    region = treated_region(ctx.resolved, ctx.case.regions)
     if region is None:
         return None
-    words = sorted(ctx.table(SURGEON_WORDS))
+    surgeon = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(ctx.table(SURGEON_WORDS)))) + r")\b", re.I)
     for item, term in ctx.other_items():
-        if term is None or term.name != "consultation":
+        if term is None or term.name != "consultation" or not surgeon.search(item.request):
             continue
-        if not any(re.search(r"\b" + re.escape(word) + r"\b", item.request, re.I) for word in words):
-            continue
-        if (item.region or region_in_text(item.request) or only_region()) == region:
+        named = item.region or region_in_text(item.request)  # else the case's one region
+        if named == region or (named is None and list(ctx.case.regions) == [region]):
             return True
     return None
 

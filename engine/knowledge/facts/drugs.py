@@ -159,18 +159,23 @@ def _request_mme(ctx: Context):
          unit="MME/day", section="medication", controllable=True)
 def _total_mme(ctx: Context):
     own = _request_mme(ctx)
-    if own is None:
-        return None
-    total = own
+    others = current_opioids_mme(ctx, but=ctx.resolved.name)
+    return None if own is None or others is None else round(own + others, 1)
+
+
+def current_opioids_mme(ctx: Context, but: Optional[str] = None) -> Optional[float]:
+    """Morphine equivalents a day of the opioids the patient currently takes (all but `but`, the
+    requested drug when its own dose is counted apart); None when one dose cannot be computed."""
+    total = 0.0
     for med, classes, name in ctx.current_drugs():
-        if "opioid" not in classes or name == ctx.resolved.name:
+        if "opioid" not in classes or name == but:
             continue
         units = parse_sig(med.sig)[0] if med.sig else None
-        other = mme_of(ctx, name, med.strength, units)
-        if other is None:
+        dose = mme_of(ctx, name, med.strength, units)
+        if dose is None:
             return None
-        total += other
-    return round(total, 1)
+        total += dose
+    return total
 
 
 @derived("drug.course_weeks", "number",
