@@ -44,3 +44,19 @@ def test_unknown_ruleset_and_odd_messages_raise():
     assert _rule_name('{"a.met":{"m":{}}}') == "a.met"
     with pytest.raises(EngineFault):
         _rule_name("[1]")
+
+
+def test_numbers_written_with_an_exponent_reach_the_engine_in_full():
+    """Python writes 1e16 and 1e-05 with an exponent, which the C engine refuses; a text that
+    merely looks like one ("re-injury") is passed as written."""
+    host = EngineHost("thin")
+    host.ensure({"n@1": {
+        "_seen": {"all": [{"m": {"kind": "eval"}}], "run": "_seen"},
+        "big": {"all": [{"m": {"$and": [{"kind": "eval"}, {"$gt": {"x": 1000000000000000}}]}}], "run": "big"},
+        "small": {"all": [{"m": {"$and": [{"kind": "eval"}, {"$lt": {"y": 0.001}}]}}], "run": "small"},
+        "word": {"all": [{"m": {"$and": [{"kind": "eval"}, {"w": "re-injury"}]}}], "run": "word"},
+    }})
+    assert sorted(host.run("n@1", {"kind": "eval", "x": 1e16, "y": 1e-05, "w": "re-injury"})) == ["_seen", "big", "small", "word"]
+    assert host.run("n@1", {"kind": "eval", "x": 1e14, "y": 0.5, "w": "injury"}) == ["_seen"]
+    with pytest.raises(EngineFault, match="finite"):
+        host.run("n@1", {"kind": "eval", "x": float("nan")})

@@ -55,22 +55,24 @@ class Compiled:
 
 
 _COMPILED: dict[str, dict[str, Compiled]] = {}
-_FIELD_COUNT: dict[type, int] = {}
+_FIELDS: dict[type, tuple[int, set[str]]] = {}
 _set = object.__setattr__
 
 
 def _record(cls, **values):
     """An instance of a decision model from values that already have its types (all fields given).
 
-    If the model has gained fields we don't pass, pydantic's model_construct fills their defaults."""
-    count = _FIELD_COUNT.get(cls)
-    if count is None:
-        count = _FIELD_COUNT[cls] = len(cls.model_fields)
-    if len(values) != count:
+    Every instance of a class shares one set of its field names as "fields set": all of them are
+    set, so assigning a field later (which adds its name) leaves the set as it was. If the model
+    has gained fields we don't pass, pydantic's model_construct fills their defaults."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = (len(cls.model_fields), set(cls.model_fields))
+    if len(values) != known[0]:
         return cls.model_construct(**values)
     obj = cls.__new__(cls)
     _set(obj, "__dict__", values)  # callers pass fields in sorted order (decision.py)
-    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_fields_set__", known[1])
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj
@@ -210,7 +212,8 @@ def _decide(ctx: Context, pack: RulePack, table: dict[str, Compiled], trace: lis
     pairs = [(rule, view, ingredient) for rule, standing, view, ingredient in everything if standing.applies]
     standing_of = {rule.id: standing for rule, standing, _, _ in everything}
     views = {id(view): ctx if view is res else dataclasses.replace(ctx, resolved=view, memo={}) for _, view, _ in pairs}
-    results = [_run_rule(views[id(view)], table[rule.id], trace, extra, standing_of[rule.id]) for rule, view, _ in pairs]
+    derived = {key: _Derived(view, extra) for key, view in views.items()}
+    results = [_run_rule(derived[id(view)], table[rule.id], trace, standing_of[rule.id]) for rule, view, _ in pairs]
     for result in results:
         rule = table[result.id].rule
         for other in rule.supersedes:
@@ -259,39 +262,61 @@ def _ingredient_notes(res: ResolvedItem, pairs: list) -> list[str]:
     return notes
 
 
-def _derive(ctx: Context, comp: Compiled, extra: Optional[dict]) -> tuple[dict, dict]:
-    """The documented facts the rule reads (name -> value, overrides applied) and the engine fact (flat keys)."""
-    values: dict = {}
-    fact: dict = {"kind": "eval", "item": ctx.resolved.id}
-    for name, engine_key, spec in comp.keys:
-        value = spec.compute(ctx)
-        if value is None:
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        values[name] = value
-        fact[engine_key] = value
-    for name, value in (extra or {}).items():
-        if name in comp.facts:
-            values[name] = value
-            fact[conditions.key(name)] = value
-    return values, fact
+class _Derived:
+    """One item's facts as its rules read them (overrides applied), each derived, shown in the
+    trace and recorded for the explanation once per item, however many of its rules read it."""
+
+    def __init__(self, ctx: Context, extra: Optional[dict]) -> None:
+        self.ctx = ctx
+        self.item_id = ctx.resolved.id
+        self.extra = extra or {}
+        self.values: dict[str, object] = {}  # documented facts only
+        self.lines: dict[str, str] = {}  # fact -> its trace line
+        self.uses: dict[str, FactUse] = {}
+
+    def read(self, comp: Compiled) -> dict:
+        """Derive the facts `comp` reads not derived yet; return the engine fact (flat keys)."""
+        values, lines, extra = self.values, self.lines, self.extra
+        fact: dict = {"kind": "eval", "item": self.item_id}
+        for name, engine_key, spec in comp.keys:
+            if name not in lines:
+                value = spec.compute(self.ctx)  # also when overridden: the vocabulary it reads is recorded
+                if isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                if name in extra:
+                    value = values[name] = extra[name]
+                elif value is not None:
+                    values[name] = value
+                lines[name] = f"{self.item_id}: derived {name} = {_show(value)}"
+            if name in values:
+                fact[engine_key] = values[name]
+        return fact
+
+    def use(self, spec: Fact) -> FactUse:
+        """How a criterion's explanation shows one fact it reads (shared by the criteria reading it)."""
+        found = self.uses.get(spec.name)
+        if found is None:
+            name = spec.name
+            documented = name in self.values
+            found = self.uses[name] = _record(
+                FactUse, description=spec.description, documented=documented, name=name,
+                source=self.ctx.source_of(spec) if documented else None, value=self.values.get(name))
+        return found
 
 
-def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[dict] = None,
-              standing: Standing = GOVERNS) -> RuleResult:
+def _run_rule(derived: _Derived, comp: Compiled, trace: list[str], standing: Standing = GOVERNS) -> RuleResult:
     rule = comp.rule
     label = stand_in_label(standing) if standing.stand_in else None
-    values, fact = _derive(ctx, comp, extra)
-    item_id = ctx.resolved.id
-    for fact_name in comp.facts:
-        trace.append(f"{item_id}: derived {fact_name} = {_show(values.get(fact_name))}")
+    fact = derived.read(comp)
+    item_id = derived.item_id
+    lines = derived.lines
+    trace.extend([lines[name] for name in comp.facts])
     fired = get_host().run(comp.ruleset, fact)
     for action in fired:
         if action != compiler.SEEN:
             trace.append(f"{item_id}: {rule.id} fired {action}")
     applicable = rule.when is None or compiler.APPLIES in fired
-    criteria = [_criterion(ctx, cc, values, fired, label) for cc in comp.criteria] if applicable else []
+    criteria = [_criterion(derived, cc, fired, label) for cc in comp.criteria] if applicable else []
     return _record(RuleResult,
         alternatives=list(rule.alternatives), applicable=applicable,
         citation=f"{comp.citation} [{label}]" if label else comp.citation, criteria=criteria,
@@ -302,21 +327,18 @@ def _run_rule(ctx: Context, comp: Compiled, trace: list[str], extra: Optional[di
     )
 
 
-def _criterion(ctx: Context, cc: CompiledCriterion, values: dict, fired: list[str],
-               label: Optional[str] = None) -> CriterionResult:
+def _criterion(derived: _Derived, cc: CompiledCriterion, fired: list[str], label: Optional[str] = None) -> CriterionResult:
     if cc.met in fired:
         status = "met"
     elif cc.unmet in fired:
         status = "not_met"
     else:
         status = "not_documented"
-    facts = [_record(FactUse, description=f.description, documented=f.name in values, name=f.name,
-                     source=ctx.source_of(f) if f.name in values else None, value=values.get(f.name))
-             for f in cc.facts]
     crit = cc.crit
+    uses = derived.uses
     return _record(CriterionResult,
         citation=f"{cc.citation} [{label}]" if label and cc.own_text else cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
-        facts=facts, id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
+        facts=[uses.get(f.name) or derived.use(f) for f in cc.facts], id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
     )
 
 

@@ -247,6 +247,7 @@ class _PackParts:
     shared: frozenset[str]  # the paths of the files every record lists
     encoded: dict[str, str]
     entries: dict[str, Optional[str]]
+    listings: dict[frozenset, str]  # rule ids -> the files part (a batch repeats the same sets of rules)
 
 
 _PACK_PARTS: dict[str, _PackParts] = {}
@@ -264,9 +265,13 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> s
         parts = _PACK_PARTS[pack.digest] = _PackParts(
             before + '"entries":{', '},"files":{', "}" + after,
             {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
-            frozenset(pack.shared_files), encoded, {})
-    paths = sorted(parts.shared.union(parts.rules[rule_id] for rule_id in rule_ids))
-    listed = ",".join([parts.encoded[path] for path in paths])
+            frozenset(pack.shared_files), encoded, {}, {})
+    listed = parts.listings.get(rule_ids)
+    if listed is None:
+        if len(parts.listings) >= 4096:  # bounded: a long-running server meets endless combinations
+            parts.listings.clear()
+        paths = sorted(parts.shared.union(parts.rules[rule_id] for rule_id in rule_ids))
+        listed = parts.listings[rule_ids] = ",".join([parts.encoded[path] for path in paths])
     known = parts.entries
     read = []
     for key in sorted(entries):
