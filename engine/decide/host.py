@@ -160,7 +160,7 @@ class EngineHost:
         return fired
 
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # facts are flat dicts
 # The C engine's JSON reader refuses exponents ("1e+16", "1e-05": error 204) and NaN/Infinity.
 # Python writes a float's exponent as "e+" or "e-" (never "E"); a text merely containing one of
 # these (a word like "re-injury") takes the slow path, which writes the same JSON.

@@ -92,7 +92,9 @@ class DecisionRecord(_Model):
     signature: Optional[Signature] = None
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# check_circular off: every value encoded is a tree of plain JSON values (no container holds itself)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                              check_circular=False)
 
 
 def canonical_json(data: Any) -> str:
