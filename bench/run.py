@@ -4,6 +4,7 @@ plus cold-start timings. Prints a table; not a test.
     python bench/run.py [--sizes 1000,10000,100000] [--seed N]
     python bench/run.py --batch 10000,100000 [--seed N]     # `ur batch`, 1 vs 2 workers
     python bench/run.py --check 1,10,100,300                # `ur check` on one case of N items
+    python bench/run.py --against REV [--sizes 5000] [--rounds 3]   # this code / git revision REV
 
 Each size runs in a fresh process (so peak RSS belongs to that size alone) on synthetic cases
 from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
@@ -219,6 +220,62 @@ def check_runs(sizes: list[int], runs: int = 3) -> None:
             print(f"{n:>5} | {best_wall:>6.2f} | {best_cpu:>6.2f} | {1000 * best_cpu / n:>11.1f} | {', '.join(outcomes)}")
 
 
+def reference_tree(rev: str, into: Path) -> str:
+    """Extract git revision `rev` of this repository into folder `into` (git archive: the
+    repository gains no worktree or branch); return its commit id."""
+    import io
+    import tarfile
+
+    if rev.startswith("-"):
+        raise SystemExit(f"--against: not a revision: {rev}")
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                           capture_output=True, text=True, cwd=ROOT)
+    if found.returncode != 0:
+        raise SystemExit(f"--against: no such revision in {ROOT}: {rev}")
+    sha = found.stdout.strip()
+    data = subprocess.run(["git", "archive", "--format=tar", sha], capture_output=True, check=True, cwd=ROOT).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        archive.extractall(into, filter="data")
+    return sha
+
+
+def against(rev: str, sizes: list[int], seed: int, rounds: int) -> None:
+    """This code against revision `rev` on the same machine, alternating runs (each in a fresh
+    process, the revision's own bench and rules): what survives machine load is the ratio."""
+    import tempfile
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, seed {seed}; engine items/s, alternating runs")
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = Path(tmp) / "reference"
+        sha = reference_tree(rev, ref)
+        trees = (("reference", ref), ("this", ROOT))
+        print(f"reference: {rev} ({sha[:12]}); this: {ROOT}")
+        print(f"{'N':>7} | round | {'reference':>9} | {'this':>9} | this/reference")
+        for n in sizes:
+            ratios = []
+            for number in range(1, rounds + 1):
+                speed = {}
+                for label, tree in trees:
+                    raw = subprocess.run([sys.executable, str(tree / "bench" / "run.py"), "--one", str(n), "--seed", str(seed)],
+                                         capture_output=True, text=True, check=True, cwd=tree,
+                                         env={**os.environ, "PYTHONPATH": str(tree)}).stdout
+                    speed[label] = json.loads(raw)["engine"]["items_per_s"]
+                ratios.append(speed["this"] / speed["reference"])
+                print(f"{n:>7} | {number:>5} | {speed['reference']:>9,.0f} | {speed['this']:>9,.0f} | {ratios[-1]:.2f}")
+            print(f"{n:>7} | median this/reference: {statistics.median(ratios):.2f} (range {min(ratios):.2f}-{max(ratios):.2f})")
+        times: dict[str, list[float]] = {"reference": [], "this": []}
+        for _ in range(max(rounds, 5)):
+            for label, tree in trees:
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-c", "import sys; from engine.cli import main; sys.argv[0] = 'ur'; main()",
+                                "check", str(tree / SAMPLE.relative_to(ROOT))], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)})
+                times[label].append(time.perf_counter() - t0)
+        ref_s, this_s = statistics.median(times["reference"]), statistics.median(times["this"])
+        print(f"cold ur check (one sample case), median of {len(times['this'])} alternating runs: reference "
+              f"{1000 * ref_s:.0f} ms, this {1000 * this_s:.0f} ms ({this_s / ref_s:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -227,10 +284,16 @@ def main() -> None:
                         help="instead: run `ur batch` with 1 and 2 workers on this many generated cases (e.g. 10000,100000)")
     parser.add_argument("--check", metavar="ITEMS",
                         help="instead: time `ur check` on one case of this many items (e.g. 1,10,100,300)")
+    parser.add_argument("--against", metavar="REV",
+                        help="instead: compare with git revision REV of this repository, alternating runs (--sizes, --rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each (default 3)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.seed)))
+        return
+    if args.against:
+        against(args.against, [int(x) for x in args.sizes.split(",")], args.seed, args.rounds)
         return
     if args.check:
         check_runs([int(x) for x in args.check.split(",")])

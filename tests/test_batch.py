@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bench.generate import SETTERS, coverage, generate
 from engine.knowledge import conditions
@@ -132,6 +135,24 @@ def test_bench_one_size_runs_and_engine_matches_the_floor():
     assert result["same_output"] is True
     assert result["engine"]["items"] == result["floor"]["items"] >= 40
     assert 0 < result["engine"]["p50_ms"] <= result["engine"]["p99_ms"]
+
+
+def test_bench_against_a_revision_alternates_runs_and_prints_the_ratio():
+    """`bench/run.py --against REV` runs REV's own bench from a git archive of it (the repository
+    gains no worktree); its figures are not checked, only that it runs and reports."""
+    if subprocess.run(["git", "rev-parse", "--verify", "HEAD"], capture_output=True, cwd=ROOT).returncode != 0:
+        pytest.skip("not a git checkout")
+    run = subprocess.run([sys.executable, "bench/run.py", "--against", "HEAD", "--sizes", "20", "--rounds", "1"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"^ +20 \| median this/reference: \d+\.\d\d", run.stdout, re.M), run.stdout
+    assert re.search(r"^cold ur check .*: reference \d+ ms, this \d+ ms", run.stdout, re.M), run.stdout
+    worktrees = subprocess.run(["git", "worktree", "list"], capture_output=True, text=True, cwd=ROOT).stdout
+    assert "reference" not in worktrees
+    for rev, message in (("-x", "not a revision"), ("no-such-revision", "no such revision")):
+        bad = subprocess.run([sys.executable, "bench/run.py", f"--against={rev}"], capture_output=True, text=True,
+                             cwd=ROOT, timeout=60)
+        assert bad.returncode != 0 and message in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_bench_latency_histogram_percentiles():
