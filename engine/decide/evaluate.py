@@ -297,11 +297,19 @@ class _Derived:
         found = self.uses.get(spec.name)
         if found is None:
             name = spec.name
-            documented = name in self.values
-            found = self.uses[name] = _record(
-                FactUse, description=spec.description, documented=documented, name=name,
-                source=self.ctx.source_of(spec) if documented else None, value=self.values.get(name))
+            if name in self.values:
+                found = _record(FactUse, description=spec.description, documented=True, name=name,
+                                source=self.ctx.source_of(spec), value=self.values[name])
+            else:  # the same for every item of every case: one object per fact
+                found = _UNDOCUMENTED.get(name)
+                if found is None:
+                    found = _UNDOCUMENTED[name] = _record(FactUse, description=spec.description, documented=False,
+                                                          name=name, source=None, value=None)
+            self.uses[name] = found
         return found
+
+
+_UNDOCUMENTED: dict[str, FactUse] = {}  # fact name -> how an undocumented fact is shown (facts are process-wide)
 
 
 def _run_rule(derived: _Derived, comp: Compiled, trace: list[str], standing: Standing = GOVERNS) -> RuleResult:
