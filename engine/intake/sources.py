@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
+from pydantic import ValidationError
 
 from engine.errors import EngineError, Location
 
@@ -336,8 +337,6 @@ def _model_of(annotation: Any) -> Any:
 
 def validate(model: Any, doc: Document, prefix: tuple = (), context: dict | None = None) -> Any:
     """model.model_validate(doc.data) with errors turned into EngineError."""
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(doc.data, context=context)
     except ValidationError as exc:

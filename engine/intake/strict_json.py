@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from engine.errors import EngineError, Location
-from engine.intake.sources import MAX_DEPTH, number_problem
+from engine.intake.sources import MAX_DEPTH, MAX_MAGNITUDE, number_problem
 
 
 class _Refused(ValueError):
@@ -31,10 +31,24 @@ def _json_object(pairs: list) -> dict:
     return out
 
 
-def _json_number(text: str) -> Any:
+# An integer literal of at most this many characters cannot exceed MAX_MAGNITUDE (1e15 has 16 digits).
+_SHORT = len(str(int(MAX_MAGNITUDE))) - 1
+
+
+def _json_int(text: str) -> Any:
+    if len(text) <= _SHORT:  # at most 15 digits: within MAX_MAGNITUDE, nothing to check
+        return int(text)
+    return _json_number(text, int)
+
+
+def _json_float(text: str) -> Any:
+    return _json_number(text, float)
+
+
+def _json_number(text: str, kind: type) -> Any:
     if len(text.lstrip("-")) > 40:  # long digit strings cost time to convert; none is a sane value
         raise _Refused(f"number {text[:20]}... is out of range", text)
-    value = float(text) if any(c in text for c in ".eE") else int(text)
+    value = kind(text)
     problem = number_problem(value, text)
     if problem:
         raise _Refused(problem, text)
@@ -46,7 +60,7 @@ def _json_constant(text: str) -> Any:
 
 
 # Built once: json.loads with hooks would build a decoder (and its scanner) on every call.
-_DECODER = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_number, parse_float=_json_number,
+_DECODER = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_int, parse_float=_json_float,
                             parse_constant=_json_constant)
 
 
