@@ -11,6 +11,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Iterable, Iterator, Literal, Optional, Sequence, Union
 
@@ -308,10 +309,8 @@ class Vocabulary:
         names only a finding that is itself a suspicion (`suspected: true`)."""
         for entry in self.diagnoses.get(finding, ()):
             for diagnosis in diagnoses:
-                text = normalise(diagnosis)
-                if _first_word(self.hedges.negations, text) is not None:
-                    continue
-                if not entry.suspected and _first_word(self.hedges.questions, text) is not None:
+                text, negated, questioned = self._hedged(diagnosis)
+                if negated or (questioned and not entry.suspected):
                     continue
                 if _first_word(entry.words, text) is not None and all(
                         _first_word(group, text) is not None for group in entry.with_words):
@@ -362,6 +361,16 @@ class Vocabulary:
         return reading
 
     def _reading(self, text: str) -> Reading:
+        """What `read` returns, memoised per text (the same request and history names recur in every
+        case); `read` notes the entry on every call, hit or not."""
+        memo = self.__dict__.setdefault("_readings", {})
+        if text not in memo:
+            if len(memo) > 50_000:
+                memo.clear()
+            memo[text] = self._read_text(text)
+        return memo[text]
+
+    def _read_text(self, text: str) -> Reading:
         lowered = normalise(text)
         match = self._pattern.search(lowered)
         if not match:
@@ -416,6 +425,18 @@ class Vocabulary:
             if patch is not None:
                 return patch
         return term
+
+    def _hedged(self, diagnosis: str) -> tuple[str, bool, bool]:
+        """A listed diagnosis normalised, and whether it is negated or a question (diagnosis_hedges);
+        memoised: every finding a diagnosis may name reads it again."""
+        memo = self.__dict__.setdefault("_hedges_memo", {})
+        if diagnosis not in memo:
+            if len(memo) > 50_000:
+                memo.clear()
+            text = normalise(diagnosis)
+            memo[diagnosis] = (text, _first_word(self.hedges.negations, text) is not None,
+                               _first_word(self.hedges.questions, text) is not None)
+        return memo[diagnosis]
 
     def joined_names(self, text: str) -> Optional[tuple[str, str]]:
         """Two different treatments joined in one request line ("Norco/Soma", "PT/chiro 2x4",
@@ -521,9 +542,15 @@ def _as_written(key: str, text: str) -> str:
 def _first_word(words: Sequence[str], text: str) -> Optional[str]:
     """The first of `words` that the normalised text contains as a whole word or phrase."""
     for word in words:
-        if re.search(rf"(?<![a-z0-9]){re.escape(normalise(word))}(?![a-z0-9])", text):
+        if _word_pattern(word).search(text):
             return word
     return None
+
+
+@lru_cache(maxsize=8192)
+def _word_pattern(word: str) -> re.Pattern:
+    """A vocabulary word or phrase as a whole-word pattern over normalised text, compiled once."""
+    return re.compile(rf"(?<![a-z0-9]){re.escape(normalise(word))}(?![a-z0-9])")
 
 
 _INJECTION = re.compile(r"\b(im|inj|injection|injections|intramuscular|shot)\b")

@@ -173,14 +173,25 @@ class Context:
         stated = self.case.findings.get(name)
         if stated is not None:
             return stated
-        named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
-        if named:
-            return named[0]
-        signed = self.sign_finding(name)
-        return signed[0] if signed else None
+        found = self.unstated_finding(name)
+        return found[1] if found else None
+
+    def unstated_finding(self, name: str) -> Optional[tuple[str, Any, Any]]:
+        """A finding `findings:` does not state, as the listed diagnoses name it ("diagnosis", value, the
+        diagnosis), else as the examination signs document it ("signs", value, the signs' words), else
+        None. Read once per item: many facts, and where each fact is documented, read the same findings."""
+        read = self.memo.setdefault("findings", {})
+        if name not in read:
+            named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
+            signed = None if named else self.sign_finding(name)
+            read[name] = ("diagnosis", *named) if named else ("signs", *signed) if signed else None
+        return read[name]
 
     def request_side(self) -> Optional[str]:
-        return self.item.side or side_in_text(self.item.request)
+        """The side the item names (`side:`, else its request text), read once per item."""
+        if "side" not in self.memo:
+            self.memo["side"] = self.item.side or side_in_text(self.item.request)
+        return self.memo["side"]
 
     def sign_finding(self, name: str) -> Optional[tuple[Any, list[str]]]:
         """A finding the examination signs document, on the requested side (a sign of the other side, when
@@ -253,13 +264,17 @@ class Context:
         """Prior procedures or therapy of the requested service in the same region, oldest first.
 
         Physical therapy and post-op PT are one therapy: each counts the courses of the other."""
-        name = self.resolved.name
-        for group in self.table(SAME_THERAPY):
-            if name in group:  # the requested service's own courses first (ties keep that order)
-                services = [name, *(other for other in group if other != name)]
-                both = [proc for service in services for proc in self.prior_of(service)]
-                return sorted(both, key=lambda p: p.date or dt.date.min)
-        return self.prior_of(name)
+        if "prior" not in self.memo:
+            name = self.resolved.name
+            found = None
+            for group in self.table(SAME_THERAPY):
+                if name in group:  # the requested service's own courses first (ties keep that order)
+                    services = [name, *(other for other in group if other != name)]
+                    both = [proc for service in services for proc in self.prior_of(service)]
+                    found = sorted(both, key=lambda p: p.date or dt.date.min)
+                    break
+            self.memo["prior"] = self.prior_of(name) if found is None else found
+        return self.memo["prior"]
 
     def at_site(self, procedures: list[Procedure]) -> list[Procedure]:
         """The procedures done where the request is aimed: a procedure the record places on the other
@@ -267,8 +282,10 @@ class Context:
         to a right L5-S1 block says nothing of a left L4-5 one; a left knee is not the right knee).
         What either side leaves unstated does not separate them."""
         side = self.request_side()
-        levels = set(level_segments(self.item.levels if self.item.levels is not None
-                                    else levels_in_text(self.item.request)))
+        if "segments" not in self.memo:
+            self.memo["segments"] = set(level_segments(self.item.levels if self.item.levels is not None
+                                                       else levels_in_text(self.item.request)))
+        levels = self.memo["segments"]
 
         def here(proc: Procedure) -> bool:
             if other_side(side, proc.side):
@@ -298,11 +315,11 @@ class Context:
 
     def accompanied_term(self) -> Optional[Term]:
         """The term of the item this one accompanies (`accompanies:`), if it is known."""
-        target = self.resolved.accompanies
-        for item_id, item in zip(item_ids(self.case), self.case.items):
-            if item_id == target:
-                return self._term_of(item)
-        return None
+        if "accompanied_term" not in self.memo:
+            target = self.resolved.accompanies
+            self.memo["accompanied_term"] = next((self._term_of(item) for item_id, item in
+                                                  zip(item_ids(self.case), self.case.items) if item_id == target), None)
+        return self.memo["accompanied_term"]
 
     def _term_of(self, item: Item) -> Optional[Term]:
         """An item's term as requests.resolve_item reads it: its explicit name, else its request text."""
@@ -325,14 +342,12 @@ class Context:
             return "; ".join(docs) or None
         if section.startswith("findings."):
             name = section.split(".", 1)[1]
-            if name not in self.case.findings:
-                named = self.vocab.diagnosis_finding(name, self.case.diagnoses)
-                if named:
-                    return f"listed diagnosis: {named[1]}"
-                signed = self.sign_finding(name)
-                if signed:
-                    exam = self.case.exam.documented_in
-                    return "examination: " + ", ".join(signed[1]) + (f" ({exam})" if exam else "")
+            found = None if name in self.case.findings else self.unstated_finding(name)
+            if found and found[0] == "diagnosis":
+                return f"listed diagnosis: {found[2]}"
+            if found:
+                exam = self.case.exam.documented_in
+                return "examination: " + ", ".join(found[2]) + (f" ({exam})" if exam else "")
             return self.case.sources.get(name)
         if section == "item":
             return self.item.documented_in

@@ -7,6 +7,8 @@ specialty named on the request evaluates."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Iterable
 
 from typing_extensions import TypedDict
 
@@ -69,7 +71,7 @@ def _surgical_consultation(ctx: Context):
     region = treated_region(ctx.resolved, ctx.case.regions)
     if region is None:
         return None
-    surgeon = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(ctx.table(SURGEON_WORDS)))) + r")\b", re.I)
+    surgeon = _any_word(ctx.table(SURGEON_WORDS))
     for item, term in ctx.other_items():
         if term is None or term.name != "consultation" or not surgeon.search(item.request):
             continue
@@ -89,10 +91,17 @@ def _medical_condition(ctx: Context):
         return None
     text = ctx.item.request
     for entry in ctx.table(MEDICAL_CONSULTS):
-        named = any(re.search(r"\b" + re.escape(word) + r"\b", text, re.I) for word in entry["words"])
+        named = entry["words"] and _any_word(entry["words"]).search(text)
         if named and any(ctx.finding(name) is True for name in entry["findings"]):
             return True
     return None
+
+
+@lru_cache(maxsize=64)
+def _any_word(words: Iterable[str]) -> re.Pattern:
+    """One pattern finding any of a table's words as a whole word, any case; compiled once per table
+    value (the tables are frozensets or tuples, so their values key the cache)."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b", re.I)
 
 
 @DECLARED.setter("opioid.current_mme")
