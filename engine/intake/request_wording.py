@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from engine.intake.vocabulary import Term, Vocabulary
@@ -41,6 +42,7 @@ _UNIT = re.compile(r"(mcg|mg|g)\b", re.I)
 _STRENGTH_PARTS = re.compile(r"\d+(?:\.\d+)?")
 # a combination's strengths, one per ingredient: "10/325", "50/325/40 mg", "7.5 mg/200 mg"
 _COMBINED_STRENGTH = re.compile(r"(?<![\w#.])\d+(?:\.\d+)?\s*(?:mg|mcg)?(?:\s*/\s*\d+(?:\.\d+)?\s*(?:mg|mcg)?)+(?![\d-])", re.I)
+_DIGIT = re.compile(r"\d")
 _HOURS_PER_DAY = re.compile(rf"(?<![\d./]){_N}\s*(?:hours?|hrs?)\s*(?:/|a|per|each)\s*day\b", re.I)
 
 
@@ -61,9 +63,12 @@ def words_to_digits(text: str) -> str:
     return _WORD.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], text)
 
 
+@lru_cache(maxsize=4096)  # pure, and the same request lines recur
 def read_schedule(text: str) -> Schedule:
     """Frequency, length, total visits and programme hours written in a service request."""
     plain = words_to_digits(text)
+    if not _DIGIT.search(plain):  # every pattern below reads a number
+        return Schedule()
     notes: list[str] = []
     frequency = weeks = visits = hours = None
     hours_match = _HOURS_PER_DAY.search(plain)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping, Optional, Sequence
 
 from dataclasses import dataclass
@@ -247,6 +248,7 @@ def _first(pattern: re.Pattern, text: str) -> Optional[str]:
     return match.group(0) if match else None
 
 
+@lru_cache(maxsize=4096)  # pure, and the same strengths recur in every history and request
 def strength_mg_of(strength: Optional[str]) -> Optional[float]:
     """Milligrams of the first ingredient ("10/325mg" -> 10; "50 mcg" -> 0.05)."""
     if not strength:
@@ -268,6 +270,7 @@ class SigError(ValueError):
     units a day than the explicit `units_per_day` field allows."""
 
 
+@lru_cache(maxsize=4096)  # pure, and the same directions recur in every history and request
 def parse_sig(sig: str) -> tuple[Optional[float], bool]:
     """Units per day at the most the sig allows, and whether it is as needed ("1-2 q6h prn").
 
@@ -411,6 +414,7 @@ _SIDE_WORDS = {"right": "right", "rt": "right", "left": "left", "lt": "left", "b
                "bilaterally": "both", "both sides": "both"}
 
 
+@lru_cache(maxsize=4096)  # pure; facts read the side of the same request lines again and again
 def side_in_text(text: str) -> Optional[str]:
     """The side a request names ("right L4-5 TFESI" -> right; "bilateral" -> both); None if none or two."""
     sides = {_SIDE_WORDS[m.group(1).lower()] for m in _SIDE.finditer(text)}

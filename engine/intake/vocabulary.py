@@ -566,6 +566,7 @@ _MARKS = re.compile(r"[®™]")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)  # pure; the same names and request lines are normalised again and again
 def normalise(text: str) -> str:
     text = text.lower().replace("_", " ")
     return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
