@@ -94,7 +94,7 @@ def study_shows(study: Study, table: dict) -> StudyResult:
 
 def read_findings(text: str, kind: str, table: dict) -> Reading:
     """Read a findings text (see the module docstring and table study-findings)."""
-    words = _compiled(json.dumps(table, sort_keys=True, default=list))
+    words = _words_of(table)
     lesions: list[str] = []
     normal: list[str] = []
     roots: list[tuple[str, Optional[str]]] = []
@@ -139,6 +139,20 @@ class _Found:
 def _phrase_pattern(phrases) -> str:
     ordered = sorted({p.lower() for p in phrases}, key=lambda p: (-len(p), p))
     return "|".join(r"\b" + r"\s+".join(re.escape(w) for w in p.split()) + r"(?!\w)" for p in ordered)
+
+
+_WORDS_OF: dict[int, tuple[dict, _Words]] = {}  # the table value last read (by identity) -> its compiled words
+
+
+def _words_of(table: dict) -> _Words:
+    """The compiled words of a table value, found by the value's identity (a process reads one
+    pack's table again and again; writing the table out as JSON to look it up took longer than
+    most readings)."""
+    hit = _WORDS_OF.get(id(table))
+    if hit is None or hit[0] is not table:
+        _WORDS_OF.clear()  # one table at a time
+        hit = _WORDS_OF[id(table)] = (table, _compiled(json.dumps(table, sort_keys=True, default=list)))
+    return hit[1]
 
 
 @functools.lru_cache(maxsize=8)
