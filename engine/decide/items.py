@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-from typing import Optional
+from typing import Callable, Optional
 
 from engine.intake.cases import Case, Medication, item_ids
 from engine.errors import EngineError, Location
@@ -92,7 +92,7 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
             raise EngineError(f"duplicate item id '{item_id}'", where(("items", i, "id")))
         seen.add(item_id)
         try:
-            out.append(_resolve(item, item_id, pack, where(("items", i))))
+            out.append(_resolve(item, item_id, pack, lambda i=i: where(("items", i))))
         except EngineError as exc:
             raise _at_field_line(exc, doc, ("items", i)) from None
     check_history_names(case, pack, where)
@@ -109,16 +109,16 @@ def resolve_items(case: Case, pack: RulePack, doc: Optional[Document] = None, na
 _RESOLVED: dict[tuple, tuple[ResolvedItem, frozenset[str]]] = {}
 
 
-def _resolve(item, item_id: str, pack: RulePack, where: Location) -> ResolvedItem:
+def _resolve(item, item_id: str, pack: RulePack, where: Callable[[], Location]) -> ResolvedItem:
     """resolve_item, memoised per pack on the item's whole content (a batch repeats request lines;
     the reading depends on nothing else). The vocabulary entries the first reading noted are noted
     again on every hit, so each record still lists what decided it. An item that is refused is not
-    kept (its error names its own place)."""
+    kept (its error names its own place: `where`, looked up only when the item is read)."""
     key = (id(pack.vocab), id(pack.table_values), pack.digest, item_id, item.model_dump_json(warnings=False))
     hit = _RESOLVED.get(key)
     if hit is None:
         with tracking_reads() as reads:
-            res = resolve_item(item, item_id, pack.vocab, where, pack.table_values)
+            res = resolve_item(item, item_id, pack.vocab, where(), pack.table_values)
         hit = (res, frozenset(reads))
         if len(_RESOLVED) >= 4096:  # bounded: a long-running server sees endless distinct items
             _RESOLVED.clear()
