@@ -155,6 +155,22 @@ def test_bench_against_a_revision_alternates_runs_and_prints_the_ratio():
         assert bad.returncode != 0 and message in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_bench_count_decides_in_one_loop_and_reports_a_callgrind_file(tmp_path):
+    """bench/count.py: the loop callgrind counts runs (valgrind itself is not run here) and its report
+    reads a callgrind file's self costs per native object, leaving out the cost lines of calls."""
+    run = subprocess.run([sys.executable, "bench/count.py", "5"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(r"items [1-9]\d*\n", run.stdout)
+    out = tmp_path / "cg.out"
+    out.write_text("events: Ir\nob=(1) /lib/libpython3.11.so\nfn=(1) f\n1 900\ncob=(2) /lib/libcrypto.so.3\n"
+                   "calls=1 0\n2 5000\nob=(2)\nfn=(2) sha\n3 100\n", encoding="utf-8")
+    report = subprocess.run([sys.executable, "bench/count.py", "--report", str(out), "1"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.splitlines()[0] == "1K instructions per case, 1K without SHA-256 (libcrypto)"
+    assert "90.0%  libpython3.11.so" in report.stdout and "10.0%  libcrypto.so.3" in report.stdout
+
+
 def test_bench_latency_histogram_percentiles():
     from bench.run import Latencies
 
