@@ -235,7 +235,10 @@ def reference_tree(rev: str, into: Path) -> str:
     sha = found.stdout.strip()
     data = subprocess.run(["git", "archive", "--format=tar", sha], capture_output=True, check=True, cwd=ROOT).stdout
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        archive.extractall(into, filter="data")
+        try:
+            archive.extractall(into, filter="data")  # Python 3.11.4+: refuses links and paths out of `into`
+        except TypeError:  # older 3.11: the archive is git's own output for this repository
+            archive.extractall(into)
     return sha
 
 

@@ -313,6 +313,10 @@ class Context:
             self.memo["other_items"] = [(item, term) for item_id, item, term in terms if item_id != self.resolved.id]
         return self.memo["other_items"]
 
+    def requested_with(self, names) -> bool:
+        """Whether another item of the same request is one of these drugs or services (by name)."""
+        return any(term is not None and term.name in names for _, term in self.other_items())
+
     def accompanied_term(self) -> Optional[Term]:
         """The term of the item this one accompanies (`accompanies:`), if it is known."""
         if "accompanied_term" not in self.memo:

@@ -36,7 +36,7 @@ finding("ptsd", "bool", "Post-traumatic stress disorder (PTSD) is diagnosed")
          "the same request or was given before for this injury",
          section="item")
 def _with_cbt(ctx: Context):
-    if any(term is not None and term.name == "cognitive_behavioral_therapy" for _, term in ctx.other_items()):
+    if ctx.requested_with(("cognitive_behavioral_therapy",)):
         return True
     for proc in ctx.case.procedures:
         term = ctx.vocab.lookup(proc.service)
@@ -58,8 +58,7 @@ def _with_exercise(ctx: Context):
     stated = ctx.case.findings.get("active_rehabilitation")
     if stated is not None:
         return stated
-    if any(term is not None and term.kind == "service" and term.name in ctx.table(EXERCISE_SERVICES)
-           for _, term in ctx.other_items()):
+    if ctx.requested_with(ctx.table(EXERCISE_SERVICES)):  # service names (no drug shares one)
         return True
     for proc in ctx.case.procedures:
         term = ctx.vocab.lookup(proc.service) if proc.kind != "other" else None

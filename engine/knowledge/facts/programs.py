@@ -71,7 +71,7 @@ def _before_implant_or_program(ctx: Context):
     if stated is not None:
         return stated
     planned = ctx.table(EVALUATION_BEFORE)
-    if any(term is not None and term.name in planned for _, term in ctx.other_items()):
+    if ctx.requested_with(planned):
         return True
     named = {term.name for _, term in ctx.vocab.terms_in(ctx.item.request)}
     return True if named & planned else None

@@ -254,7 +254,7 @@ _LIMB_OF_SPINE = {"lumbar": "lower", "sacral": "lower", "cervical": "upper"}  # 
 @derived("request.esi_same_session", "bool", "An epidural steroid injection is requested in the same request",
          section="item")
 def _esi_together(ctx: Context):
-    return any(term is not None and term.name == "epidural_steroid_injection" for _, term in ctx.other_items())
+    return ctx.requested_with(("epidural_steroid_injection",))
 
 
 def _last_of(ctx: Context, service: str):
