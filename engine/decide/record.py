@@ -102,8 +102,13 @@ def canonical_json(data: Any) -> str:
     return _CANONICAL.encode(data)
 
 
+_SHA256 = hashlib.sha256()  # copied, not made anew: OpenSSL looks the algorithm up on every new object
+
+
 def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = _SHA256.copy()
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def case_input(case: Case, name: str) -> CaseInput:
@@ -201,10 +206,11 @@ def record_line(case: Case, name: str, pack: RulePack, decision: CaseDecision, c
     created_json = canonical_json(created)
     input_json = "".join(('{"case":', case_json, ',"name":', canonical_json(name), ',"sha256":"',
                           sha256_text(case_json), '"}'))
-    pack_json = _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules), entries)
+    pack_json, pack_sha = _pack_json(pack, frozenset(rule.id for item in decision.items for rule in item.rules),
+                                     entries)
     fields = (("created", _shared_hash(created_json)), ("decision", sha256_text(decision_json)),
               ("engine", _shared_hash(engine)), ("format", _FORMAT_HASH), ("input", sha256_text(input_json)),
-              ("pack", sha256_text(pack_json)))  # SEALED, in order
+              ("pack", pack_sha))  # SEALED, in order
     fields_json = "{" + ",".join(f'"{field}":"{sha}"' for field, sha in fields) + "}"  # = canonical_json(fields)
     seal_sha = sha256_text(fields_json)
     line = "".join(('{"created":', created_json, ',"decision":', decision_json, ',"engine":', engine,
@@ -250,14 +256,16 @@ class _PackParts:
     encoded: dict[str, str]
     entries: dict[str, Optional[str]]
     listings: dict[frozenset, str]  # rule ids -> the files part (a batch repeats the same sets of rules)
+    parts: dict[tuple, tuple[str, str]]  # (rule ids, entries read) -> the pack part and its sha256
 
 
 _PACK_PARTS: dict[str, _PackParts] = {}
 _UNSEEN = object()
 
 
-def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> str:
-    """The record's `pack` part for the rules a decision used and the entries it read."""
+def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> tuple[str, str]:
+    """The record's `pack` part for the rules a decision used and the entries it read, and its
+    sha256 (a batch repeats the same parts: each is written and hashed once)."""
     parts = _PACK_PARTS.get(pack.digest)
     if parts is None:
         head = canonical_json({"digest": pack.digest, "entries": {}, "files": {}, "name": pack.info.name,
@@ -267,7 +275,11 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> s
         parts = _PACK_PARTS[pack.digest] = _PackParts(
             before + '"entries":{', '},"files":{', "}" + after,
             {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
-            frozenset(pack.shared_files), encoded, {}, {})
+            frozenset(pack.shared_files), encoded, {}, {}, {})
+    read_keys = tuple(sorted(entries))
+    done = parts.parts.get((rule_ids, read_keys))
+    if done is not None:
+        return done
     listed = parts.listings.get(rule_ids)
     if listed is None:
         if len(parts.listings) >= 4096:  # bounded: a long-running server meets endless combinations
@@ -276,14 +288,18 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> s
         listed = parts.listings[rule_ids] = ",".join([parts.encoded[path] for path in paths])
     known = parts.entries
     read = []
-    for key in sorted(entries):
+    for key in read_keys:
         text = known.get(key, _UNSEEN)
         if text is _UNSEEN:  # None: no such entry (left out, as entry_hashes does)
             sha = pack.vocab.entry_hash(key)
             text = known[key] = None if sha is None else f"{canonical_json(key)}:{canonical_json(sha)}"
         if text is not None:
             read.append(text)
-    return "".join((parts.head, ",".join(read), parts.middle, listed, parts.tail))
+    text = "".join((parts.head, ",".join(read), parts.middle, listed, parts.tail))
+    if len(parts.parts) >= 4096:  # bounded, as the listings are
+        parts.parts.clear()
+    done = parts.parts[(rule_ids, read_keys)] = (text, sha256_text(text))
+    return done
 
 
 # --- seal and signature ------------------------------------------------------------------------
