@@ -41,6 +41,16 @@ def test_generator_is_seeded_valid_and_covers_criteria_both_ways(pack):
     assert {i.outcome for d in decisions for i in d.items} >= {"upheld", "overturned"}
 
 
+def test_two_items_needing_a_surgeon_consultation_get_one_item_id_each():
+    """Two imaging items of one generated case may each set plan.surgical_consultation_requested:
+    each adds its own consultation item, and item ids stay unique (a case with a repeated id is refused)."""
+    case = {"id": "c", "request_date": "2020-01-02", "items": [{"id": "i1", "region": "knee"}, {"id": "i2", "region": "shoulder"}]}
+    for item in case["items"][:2]:
+        SETTERS["plan.surgical_consultation_requested"](case, item, True, {"fact": "plan.surgical_consultation_requested"})
+    ids = [item["id"] for item in case["items"]]
+    assert len(ids) == 4 and len(set(ids)) == 4, ids
+
+
 def test_fast_records_equal_validated_records(pack):
     decisions = _decide_all(Decider(None, "1970-01-01T00:00:00Z"), generate(pack, 30, seed=5))
     for decision in decisions:

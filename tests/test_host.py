@@ -38,6 +38,24 @@ def test_unobserved_fact_is_a_fault_and_leaves_no_session():
         assert host.run("t@1", {"kind": "eval"}) == ["_seen"]
 
 
+def test_each_fact_meets_a_session_holding_no_earlier_fact():
+    """The thin driver keeps one session per ruleset and retracts each fact after its firings: a
+    rule joining two facts never sees the fact of an earlier run, however many runs before."""
+    host = EngineHost("thin")
+    host.ensure({"j@1": {
+        "_seen": {"all": [{"m": {"kind": "eval"}}], "run": "_seen"},
+        "join": {"all": [{"a": {"$and": [{"kind": "eval"}, {"x": 1}]}},
+                         {"b": {"$and": [{"kind": "eval"}, {"y": 2}]}}], "run": "join"},
+    }})
+    for _ in range(3):
+        assert host.run("j@1", {"kind": "eval", "x": 1}) == ["_seen"]
+        assert host.run("j@1", {"kind": "eval", "y": 2}) == ["_seen"]
+    with pytest.raises(EngineFault, match="did not observe"):  # a fault deletes the session ...
+        host.run("j@1", {"kind": "other"})
+    assert host.run("j@1", {"kind": "eval", "x": 1}) == ["_seen"]  # ... and the next fact starts a new one
+    assert host.run("j@1", {"kind": "eval", "y": 2}) == ["_seen"]
+
+
 def test_unknown_ruleset_and_odd_messages_raise():
     with pytest.raises(EngineFault):
         EngineHost("thin").run("missing@0", {"kind": "eval"})

@@ -256,7 +256,7 @@ class _PackParts:
     encoded: dict[str, str]
     entries: dict[str, Optional[str]]
     listings: dict[frozenset, str]  # rule ids -> the files part (a batch repeats the same sets of rules)
-    parts: dict[tuple, tuple[str, str]]  # (rule ids, entries read) -> the pack part and its sha256
+    hashes: dict[tuple, str]  # (rule ids, entries read) -> the sha256 of the pack part
 
 
 _PACK_PARTS: dict[str, _PackParts] = {}
@@ -265,7 +265,8 @@ _UNSEEN = object()
 
 def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> tuple[str, str]:
     """The record's `pack` part for the rules a decision used and the entries it read, and its
-    sha256 (a batch repeats the same parts: each is written and hashed once)."""
+    sha256 (a batch repeats the same parts: each is hashed once; only the hash is kept, as the
+    text is quickly joined again and 4,096 of them would hold 20 MB)."""
     parts = _PACK_PARTS.get(pack.digest)
     if parts is None:
         head = canonical_json({"digest": pack.digest, "entries": {}, "files": {}, "name": pack.info.name,
@@ -277,9 +278,6 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> t
             {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
             frozenset(pack.shared_files), encoded, {}, {}, {})
     read_keys = tuple(sorted(entries))
-    done = parts.parts.get((rule_ids, read_keys))
-    if done is not None:
-        return done
     listed = parts.listings.get(rule_ids)
     if listed is None:
         if len(parts.listings) >= 4096:  # bounded: a long-running server meets endless combinations
@@ -296,10 +294,12 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> t
         if text is not None:
             read.append(text)
     text = "".join((parts.head, ",".join(read), parts.middle, listed, parts.tail))
-    if len(parts.parts) >= 4096:  # bounded, as the listings are
-        parts.parts.clear()
-    done = parts.parts[(rule_ids, read_keys)] = (text, sha256_text(text))
-    return done
+    sha = parts.hashes.get((rule_ids, read_keys))
+    if sha is None:
+        if len(parts.hashes) >= 4096:  # bounded, as the listings are
+            parts.hashes.clear()
+        sha = parts.hashes[(rule_ids, read_keys)] = sha256_text(text)
+    return text, sha
 
 
 # --- seal and signature ------------------------------------------------------------------------

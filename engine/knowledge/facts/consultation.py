@@ -121,8 +121,10 @@ def _example_surgical_consultation(case, item, value, ctx):
     if value:
         region = item.get("region") or (case.get("regions") or ["knee"])[0]
         case.setdefault("regions", [region])
-        case.setdefault("items", []).append({"id": "surgeon_consult",
-                                             "request": f"Orthopedic surgeon consultation {region}"})
+        items = case.setdefault("items", [])
+        taken = {other.get("id") for other in items}
+        item_id = "surgeon_consult" if "surgeon_consult" not in taken else f"surgeon_consult_{len(items) + 1}"
+        items.append({"id": item_id, "request": f"Orthopedic surgeon consultation {region}"})
 
 
 @DECLARED.setter("consult.surgical_lesion_suspected")
