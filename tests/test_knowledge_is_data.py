@@ -90,7 +90,7 @@ NUMBERS = {
     ("engine/intake/vocabulary.py", 50000): "memo size limit",
     ("engine/decide/record.py", 64): "memo size limit (shared record-part hashes)",
     ("engine/decide/items.py", 4096): "memo size limit (request readings)",
-    ("engine/decide/record.py", 4096): "memo size limits (the files part of a record, per set of rules; the pack part, per rules and entries read)",
+    ("engine/decide/record.py", 4096): "memo size limit (the hash of a record's pack part, per rules and entries read)",
     ("engine/knowledge/case_files.py", 100000): "input sanity bound of a finding",
     ("engine/knowledge/pack_check.py", 3): "how many readers an error names",
     ("engine/report/rule_catalog.py", 4): "how many rules a table listing names",

@@ -1,6 +1,6 @@
 """The durable_rules adapter: one quiet Host per process; each fact meets a session holding no other fact.
 
-Pitfalls handled here (see docs/engine-notes.md): ruleset names can't be registered twice
+Pitfalls handled here (see docs/performance.md, "What was changed for speed"): ruleset names can't be registered twice
 (names carry a content hash); set_rulesets mutates its input (we pass fresh dicts); the
 background timer threads are disabled; action exceptions are captured and raised; the "host"
 driver deletes every session in `finally` (1,024 live sessions is a hard limit); the "thin"

@@ -11,6 +11,7 @@ The same input and rules give a byte-identical record apart from `created` and t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import hmac
@@ -252,10 +253,10 @@ class _PackParts:
     middle: str
     tail: str
     rules: dict[str, str]  # rule id -> the path of its file
-    shared: frozenset[str]  # the paths of the files every record lists
+    shared: tuple[str, ...]  # the encoded files every record lists, in path order
+    place: dict[str, int]  # rule file path -> how many of the shared files sort before it
     encoded: dict[str, str]
     entries: dict[str, Optional[str]]
-    listings: dict[frozenset, str]  # rule ids -> the files part (a batch repeats the same sets of rules)
     hashes: dict[tuple, str]  # (rule ids, entries read) -> the sha256 of the pack part
 
 
@@ -265,25 +266,25 @@ _UNSEEN = object()
 
 def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> tuple[str, str]:
     """The record's `pack` part for the rules a decision used and the entries it read, and its
-    sha256 (a batch repeats the same parts: each is hashed once; only the hash is kept, as the
-    text is quickly joined again and 4,096 of them would hold 20 MB)."""
+    sha256 (a batch repeats the same parts: each is hashed once). Only hashes are kept: the text
+    is quickly joined again, where 4,096 texts kept would hold 20 MB."""
     parts = _PACK_PARTS.get(pack.digest)
     if parts is None:
         head = canonical_json({"digest": pack.digest, "entries": {}, "files": {}, "name": pack.info.name,
                                "version": pack.info.version})
         before, after = head.split('"entries":{},"files":{}', 1)
         encoded = {path: f"{canonical_json(path)}:{canonical_json(sha)}" for path, sha in pack.files().items()}
+        shared = sorted(pack.shared_files)
+        rules = {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()}
         parts = _PACK_PARTS[pack.digest] = _PackParts(
-            before + '"entries":{', '},"files":{', "}" + after,
-            {rule_id: path for rule_id, (path, _) in pack.files_by_rule.items()},
-            frozenset(pack.shared_files), encoded, {}, {}, {})
+            before + '"entries":{', '},"files":{', "}" + after, rules,
+            tuple(encoded[path] for path in shared),
+            {path: bisect.bisect_left(shared, path) for path in set(rules.values())}, encoded, {}, {})
     read_keys = tuple(sorted(entries))
-    listed = parts.listings.get(rule_ids)
-    if listed is None:
-        if len(parts.listings) >= 4096:  # bounded: a long-running server meets endless combinations
-            parts.listings.clear()
-        paths = sorted(parts.shared.union(parts.rules[rule_id] for rule_id in rule_ids))
-        listed = parts.listings[rule_ids] = ",".join([parts.encoded[path] for path in paths])
+    files = list(parts.shared)  # rule files are never shared: each goes in at its place, the last first
+    for path in sorted({parts.rules[rule_id] for rule_id in rule_ids}, reverse=True):
+        files.insert(parts.place[path], parts.encoded[path])
+    listed = ",".join(files)
     known = parts.entries
     read = []
     for key in read_keys:
@@ -296,7 +297,7 @@ def _pack_json(pack: RulePack, rule_ids: frozenset, entries: Iterable[str]) -> t
     text = "".join((parts.head, ",".join(read), parts.middle, listed, parts.tail))
     sha = parts.hashes.get((rule_ids, read_keys))
     if sha is None:
-        if len(parts.hashes) >= 4096:  # bounded, as the listings are
+        if len(parts.hashes) >= 4096:  # bounded: a long-running server meets endless combinations
             parts.hashes.clear()
         sha = parts.hashes[(rule_ids, read_keys)] = sha256_text(text)
     return text, sha
