@@ -5,6 +5,7 @@ plus cold-start timings. Prints a table; not a test.
     python bench/run.py --batch 10000,100000 [--seed N]     # `ur batch`, 1 vs 2 workers
     python bench/run.py --check 1,10,100,300                # `ur check` on one case of N items
     python bench/run.py --against REV [--sizes 5000] [--rounds 3]   # this code / git revision REV
+    python bench/run.py --against REV --interleaved [--generated] [--sizes 5000] [--chunk 250] [--rounds 3]
 
 Each size runs in a fresh process (so peak RSS belongs to that size alone) on synthetic cases
 from bench/generate.py. Per case it times exactly what `ur batch` does with one JSONL line:
@@ -279,6 +280,66 @@ def against(rev: str, sizes: list[int], seed: int, rounds: int) -> None:
               f"{1000 * ref_s:.0f} ms, this {1000 * this_s:.0f} ms ({this_s / ref_s:.2f}x)")
 
 
+def interleaved(rev: str, n: int, seed: int, chunk: int, passes: int, generated: bool = False) -> None:
+    """This code and revision `rev` in two long-lived processes that take turns chunk by chunk
+    (bench/pair_worker.py; the order of the two switches every chunk), each over N cases of its
+    own generator (held in memory, or with `generated` each made just before it is decided): load
+    that drifts over seconds falls on both alike, so their ratio holds where separate runs scatter.
+    Prints the ratio of the totals and of each chunk."""
+    import math
+    import tempfile
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, seed {seed}; interleaved: {n} cases a side, "
+          f"chunks of {chunk}, {passes} passes, cases {'generated one by one' if generated else 'held in memory'}; "
+          "CPU time of the decisions")
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = Path(tmp) / "reference"
+        sha = reference_tree(rev, ref)
+        print(f"reference: {rev} ({sha[:12]}); this: {ROOT}")
+        sides: dict[str, subprocess.Popen] = {}
+        try:
+            for label, tree in (("reference", ref), ("this", ROOT)):
+                sides[label] = subprocess.Popen(
+                    [sys.executable, str(ROOT / "bench" / "pair_worker.py"), str(n), str(seed), str(chunk)]
+                    + (["generated"] if generated else []),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tree,
+                    env={**os.environ, "PYTHONPATH": str(tree)})
+                ready = _answer(sides[label], label)
+                if not Path(ready["engine"]).resolve().is_relative_to(tree.resolve()):
+                    raise SystemExit(f"the {label} side imported another tree's engine: {ready['engine']}")
+            totals = {label: [0.0, 0] for label in sides}
+            ratios = []
+            for number in range(passes * math.ceil(n / chunk)):
+                order = ("reference", "this") if number % 2 == 0 else ("this", "reference")
+                rates = {}
+                for label in order:
+                    sides[label].stdin.write(f"{number % math.ceil(n / chunk)}\n")
+                    sides[label].stdin.flush()
+                    got = _answer(sides[label], label)
+                    totals[label][0] += got["cpu_s"]
+                    totals[label][1] += got["items"]
+                    rates[label] = got["items"] / got["cpu_s"]
+                ratios.append(rates["this"] / rates["reference"])
+        finally:
+            for proc in sides.values():
+                proc.stdin.close()
+                proc.wait()
+    print(f"{'side':>9} | {'items':>7} | {'CPU s':>6} | items/CPU-s")
+    for label, (cpu, items) in totals.items():
+        print(f"{label:>9} | {items:>7} | {cpu:>6.2f} | {items / cpu:>9,.0f}")
+    overall = (totals["this"][1] / totals["this"][0]) / (totals["reference"][1] / totals["reference"][0])
+    q = statistics.quantiles(ratios, n=4)
+    print(f"this/reference: {overall:.3f} overall; per chunk median {statistics.median(ratios):.3f}, "
+          f"middle half {q[0]:.3f}-{q[2]:.3f} ({len(ratios)} chunks)")
+
+
+def _answer(proc: subprocess.Popen, label: str) -> dict:
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit(f"the {label} side stopped (bench/pair_worker.py); run it alone to see why")
+    return json.loads(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -289,11 +350,24 @@ def main() -> None:
                         help="instead: time `ur check` on one case of this many items (e.g. 1,10,100,300)")
     parser.add_argument("--against", metavar="REV",
                         help="instead: compare with git revision REV of this repository, alternating runs (--sizes, --rounds)")
-    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each (default 3)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --against: runs of each, or passes over the cases with --interleaved (default 3)")
+    parser.add_argument("--interleaved", action="store_true",
+                        help="with --against: two long-lived processes taking turns chunk by chunk (the first of --sizes "
+                             "cases each; steadier on a loaded machine)")
+    parser.add_argument("--chunk", type=int, default=250, help="with --interleaved: cases a turn (default 250)")
+    parser.add_argument("--generated", action="store_true",
+                        help="with --interleaved: make each case just before deciding it, as the size runs do "
+                             "(default: cases held in memory, as `ur batch` has its lines)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_size(args.one, args.seed)))
+        return
+    if args.against and args.interleaved:
+        if args.chunk < 1 or args.rounds < 1:
+            raise SystemExit("--chunk and --rounds must be at least 1")
+        interleaved(args.against, int(args.sizes.split(",")[0]), args.seed, args.chunk, args.rounds, args.generated)
         return
     if args.against:
         against(args.against, [int(x) for x in args.sizes.split(",")], args.seed, args.rounds)

@@ -165,6 +165,25 @@ def test_bench_against_a_revision_alternates_runs_and_prints_the_ratio():
         assert bad.returncode != 0 and message in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize("feed", [[], ["--generated"]])
+def test_bench_against_interleaved_takes_turns_and_reports_both_sides(feed):
+    """`--against REV --interleaved`: two worker processes, one per tree, take turns chunk by chunk.
+    Against HEAD both sides run the same code on the same generated cases, so they decide the same
+    items; the figures themselves are not checked."""
+    if subprocess.run(["git", "rev-parse", "--verify", "HEAD"], capture_output=True, cwd=ROOT).returncode != 0:
+        pytest.skip("not a git checkout")
+    run = subprocess.run([sys.executable, "bench/run.py", "--against", "HEAD", "--interleaved", *feed, "--sizes", "30",
+                          "--chunk", "10", "--rounds", "2"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    sides = dict(re.findall(r"^ *(reference|this) \| +(\d+) \|", run.stdout, re.M))
+    assert sides.keys() == {"reference", "this"} and sides["reference"] == sides["this"] and int(sides["this"]) >= 60
+    assert re.search(r"^this/reference: \d\.\d{3} overall; per chunk median \d\.\d{3}, middle half "
+                     r"\d\.\d{3}-\d\.\d{3} \(6 chunks\)$", run.stdout, re.M), run.stdout
+    bad = subprocess.run([sys.executable, "bench/run.py", "--against", "HEAD", "--interleaved", "--chunk", "0"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert bad.returncode != 0 and "at least 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_bench_count_decides_in_one_loop_and_reports_a_callgrind_file(tmp_path):
     """bench/count.py: the loop callgrind counts runs (valgrind itself is not run here) and its report
     reads a callgrind file's self costs per native object, leaving out the cost lines of calls."""
