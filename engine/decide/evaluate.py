@@ -343,10 +343,9 @@ def _criterion(derived: _Derived, cc: CompiledCriterion, fired: list[str], label
     else:
         status = "not_documented"
     crit = cc.crit
-    uses = derived.uses
     return _record(CriterionResult,
         citation=f"{cc.citation} [{label}]" if label and cc.own_text else cc.citation, condition=cc.condition, counts_against=status != "met", document=crit.document,
-        facts=[uses.get(f.name) or derived.use(f) for f in cc.facts], id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
+        facts=[derived.use(f) for f in cc.facts], id=crit.id, statement=crit.statement, status=status, verified=crit.verified,
     )
 
 

@@ -145,31 +145,30 @@ class EngineHost:
         if handle is None:
             raise EngineFault(f"ruleset {ruleset} is not registered")
         text = _dumps({**fact, "sid": _SESSION})
+        kept = False
         try:
             result = _dre.assert_fact(handle, text)
-        except Exception as exc:  # the C engine raises plain Exceptions carrying an error code
-            self._drop_session(ruleset, handle)
-            raise EngineFault(f"ruleset {ruleset}: engine error {exc}") from None
-        if result[0] != 0:
-            self._drop_session(ruleset, handle)
             if result[0] == 1:  # nothing matched
                 raise EngineFault(f"ruleset {ruleset} did not observe the fact: {sorted(fact)}")
-            raise EngineFault(f"ruleset {ruleset}: unexpected engine result {result!r}")
-        self._sessions.add(ruleset)
-        fired: list[str] = []
-        try:
+            if result[0] != 0:
+                raise EngineFault(f"ruleset {ruleset}: unexpected engine result {result!r}")
+            self._sessions.add(ruleset)
+            fired: list[str] = []
             started = _dre.start_action_for_state(handle, result[1])
             message = started[1] if started else None
             while message:
                 fired.append(_rule_name(message))
                 message = _dre.complete_and_start_action(handle, result[1])
             _dre.retract_fact(handle, text)
-        except BaseException as exc:
-            self._drop_session(ruleset, handle)
-            if isinstance(exc, EngineFault) or not isinstance(exc, Exception):
-                raise
+            kept = True
+            return fired
+        except EngineFault:
+            raise
+        except Exception as exc:  # the C engine raises plain Exceptions carrying an error code
             raise EngineFault(f"ruleset {ruleset}: engine error {exc}") from None
-        return fired
+        finally:
+            if not kept:
+                self._drop_session(ruleset, handle)
 
     def _drop_session(self, ruleset: str, handle: int) -> None:
         """Delete the ruleset's session if it has one (deleting a session that does not exist

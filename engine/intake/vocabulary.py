@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Iterable, Literal, Optional, Sequence, Union
+from typing import Annotated, Any, Callable, Iterable, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
@@ -364,12 +364,17 @@ class Vocabulary:
     def _reading(self, text: str) -> Reading:
         """What `read` returns, memoised per text (the same request and history names recur in every
         case); `read` notes the entry on every call, hit or not."""
-        memo = self.__dict__.setdefault("_readings", {})
-        if text not in memo:
+        return self._remembered("_readings", text, self._read_text)
+
+    def _remembered(self, memo_name: str, key: str, compute: Callable[[str], Any]) -> Any:
+        """compute(key), kept in this vocabulary's memo `memo_name` (bounded: a long-running server
+        reads endless texts)."""
+        memo = self.__dict__.setdefault(memo_name, {})
+        if key not in memo:
             if len(memo) > 50_000:
                 memo.clear()
-            memo[text] = self._read_text(text)
-        return memo[text]
+            memo[key] = compute(key)
+        return memo[key]
 
     def _read_text(self, text: str) -> Reading:
         lowered = normalise(text)
@@ -430,14 +435,12 @@ class Vocabulary:
     def _hedged(self, diagnosis: str) -> tuple[str, bool, bool]:
         """A listed diagnosis normalised, and whether it is negated or a question (diagnosis_hedges);
         memoised: every finding a diagnosis may name reads it again."""
-        memo = self.__dict__.setdefault("_hedges_memo", {})
-        if diagnosis not in memo:
-            if len(memo) > 50_000:
-                memo.clear()
-            text = normalise(diagnosis)
-            memo[diagnosis] = (text, _first_word(self.hedges.negations, text) is not None,
-                               _first_word(self.hedges.questions, text) is not None)
-        return memo[diagnosis]
+        return self._remembered("_hedges_memo", diagnosis, self._read_hedges)
+
+    def _read_hedges(self, diagnosis: str) -> tuple[str, bool, bool]:
+        text = normalise(diagnosis)
+        return (text, _first_word(self.hedges.negations, text) is not None,
+                _first_word(self.hedges.questions, text) is not None)
 
     def joined_names(self, text: str) -> Optional[tuple[str, str]]:
         """Two different treatments joined in one request line ("Norco/Soma", "PT/chiro 2x4",
@@ -518,12 +521,10 @@ class Vocabulary:
     def lookup(self, text: str) -> Optional[Term]:
         """A name as written in a history or request: the exact name first, else the first known
         name in the text. Memoised: the same drug and service names recur in every item's facts."""
-        memo = self.__dict__.setdefault("_memo", {})
-        if text not in memo:
-            if len(memo) > 50_000:
-                memo.clear()
-            memo[text] = self.resolve(text) or self.find(text)
-        return _read(memo[text])
+        return _read(self._remembered("_memo", text, self._look_up))
+
+    def _look_up(self, text: str) -> Optional[Term]:
+        return self.resolve(text) or self.find(text)
 
 
 def _read(term: Optional[Term]) -> Optional[Term]:
